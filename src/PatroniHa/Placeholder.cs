@@ -1,0 +1,1 @@
+namespace PatroniHa; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace PatroniHa.Engine.Tests; public class SmokeTests { [Xunit.Fact] public void Builds() => Xunit.Assert.True(true); }
