@@ -1,0 +1,20 @@
+namespace PatroniHa.Engine.Execution;
+
+/// <summary>What a failure means for the statement that met it.</summary>
+internal enum FailureClass
+{
+    /// <summary>The statement never ran where it could commit: safe to run elsewhere.</summary>
+    NotSent,
+
+    /// <summary>The server rejected the statement (bad SQL, constraint …): it did not commit; retrying won't help.</summary>
+    Rejected,
+
+    /// <summary>The connection broke after the statement was sent: it may or may not have committed.</summary>
+    OutcomeUnknown,
+
+    /// <summary>Login refused or the database does not exist: no server will do better.</summary>
+    Configuration,
+
+    /// <summary>The caller cancelled.</summary>
+    Canceled,
+}

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Npgsql;
+using PatroniHa.Engine.Routing;
+using PatroniHa.Engine.Topology;
+using Polly;
+using Polly.Retry;
+
+namespace PatroniHa.Engine.Execution;
+
+/// <summary>
+/// Runs statements through a backend with the retry rules that keep writes safe:
+/// a write that never reached a leader waits for one and runs there once; a write whose outcome is
+/// unknown fails with PatroniCommitOutcomeUnknown unless marked idempotent; a read that fails moves to
+/// another member as long as no row of it has reached the caller yet.
+/// </summary>
+public sealed class QueryExecutor
+{
+    /// <summary>How long a failed write attempt waits for the topology to change before trying again.</summary>
+    private static readonly TimeSpan WaitForLeader = TimeSpan.FromMilliseconds(100);
+
+    private static readonly ResiliencePropertyKey<long> DeadlineKey = new("PatroniHa.Deadline");
+
+    private readonly SessionStatistics _stats;
+    private readonly ResiliencePipeline _writePipeline;
+    private readonly ResiliencePipeline _readPipeline;
+    private readonly ConcurrentDictionary<(ClusterBackend, string), long> _verifiedEpochs = new();
+
+    public QueryExecutor(SessionStatistics stats)
+    {
+        _stats = stats;
+        _writePipeline = BuildPipeline(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50));
+        _readPipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(100));
+    }
+
+    // Retry with jittered exponential backoff while the failover timeout (the deadline in the context) lasts.
+    private static ResiliencePipeline BuildPipeline(TimeSpan delay, TimeSpan maxDelay) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = args => ValueTask.FromResult(
+                    args.Outcome.Exception is RetryableFailure &&
+                    Stopwatch.GetTimestamp() < args.Context.Properties.GetValue(DeadlineKey, 0L)),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = delay,
+                MaxDelay = maxDelay,
+            })
+            .Build();
+
+    public async Task<QueryResult> ExecuteAsync(ClusterBackend backend, QueryRequest request, IRowSink? sink,
+        CancellationToken ct)
+    {
+        var attempt = new Attempt(backend, request, sink);
+        ResilienceContext context = ResilienceContextPool.Shared.Get(ct);
+        TimeSpan timeout = backend.Options.FailoverTimeout;
+        context.Properties.Set(DeadlineKey, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        try
+        {
+            ResiliencePipeline pipeline = request.ReadOnly ? _readPipeline : _writePipeline;
+            QueryResult result = await pipeline.ExecuteAsync(
+                static (ctx, state) => state.Executor.RunOnceAsync(state.Attempt, ctx.CancellationToken),
+                context, (Executor: this, Attempt: attempt)).ConfigureAwait(false);
+            if (request.ReadOnly)
+                _stats.CountRead();
+            else
+                _stats.CountWrite();
+            return result;
+        }
+        catch (RetryableFailure last)
+        {
+            _stats.CountError();
+            if (ct.IsCancellationRequested)
+                throw QueryErrors.Canceled(request, last);
+            throw QueryErrors.GaveUp(last, !request.ReadOnly, timeout);
+        }
+        catch
+        {
+            _stats.CountError();
+            throw;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async ValueTask<QueryResult> RunOnceAsync(Attempt a, CancellationToken ct)
+    {
+        a.Count++;
+        RouteTarget target = a.Request.ReadOnly ? NextReader(a) : await CurrentWriterAsync(a.Backend, ct).ConfigureAwait(false);
+        NpgsqlConnection connection = await OpenAsync(a, target, ct).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            if (!a.Request.ReadOnly)
+                await FenceAsync(a.Backend, target, connection, ct).ConfigureAwait(false);
+
+            bool sent = false;
+            try
+            {
+                object? value = await StatementRunner.RunAsync(connection, a.Request, a.Sink,
+                    () => sent = true, () => a.RowsDelivered = true, ct).ConfigureAwait(false);
+                if (!a.Request.ReadOnly)
+                    a.Backend.ReportWriteSucceeded(target);
+                return new QueryResult(target, value, a.Count);
+            }
+            catch (Exception ex) when (ex is not RetryableFailure)
+            {
+                if (FailureClassifier.SignalsRoleChange(ex))
+                    a.Backend.ReportFailure(target);
+                throw Decide(a, target, FailureClassifier.Classify(ex, sent, ct), ex);
+            }
+        }
+    }
+
+    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex)
+    {
+        bool mayRunAgain = a.Request.ReadOnly || a.Request.Idempotent;
+        return failure switch
+        {
+            FailureClass.NotSent when !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
+            FailureClass.OutcomeUnknown when mayRunAgain && !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
+            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex),
+            FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
+            FailureClass.Configuration => QueryErrors.Configuration(target, ex),
+            FailureClass.Canceled => QueryErrors.Canceled(a.Request, ex),
+            _ => QueryErrors.Rejected(target, a.Request, ex),
+        };
+    }
+
+    private static async Task<RouteTarget> CurrentWriterAsync(ClusterBackend backend, CancellationToken ct)
+    {
+        if (backend.Writer is { } writer)
+            return writer;
+        await backend.WaitForChangeAsync(WaitForLeader, ct).ConfigureAwait(false);
+        throw new RetryableFailure(null, "No primary node found in cluster");
+    }
+
+    private static RouteTarget NextReader(Attempt a)
+    {
+        IReadOnlyList<RouteTarget> readers = a.Backend.Readers();
+        if (readers.Count == 0)
+            throw new RetryableFailure(null, "No member is known to serve reads");
+        return readers[0];
+    }
+
+    private static async Task<NpgsqlConnection> OpenAsync(Attempt a, RouteTarget target, CancellationToken ct)
+    {
+        try
+        {
+            return await a.Backend.DataSource(target, a.Request.Database).OpenConnectionAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            FailureClass failure = FailureClassifier.Classify(ex, sent: false, ct);
+            if (failure != FailureClass.NotSent)
+                throw Decide(a, target, failure, ex);
+            a.Backend.ReportFailure(target);
+            if (!a.Request.ReadOnly)
+                await a.Backend.WaitForChangeAsync(WaitForLeader, ct).ConfigureAwait(false);
+            throw new RetryableFailure(target, ex.Message, ex);
+        }
+    }
+
+    /// <summary>After any leader change, check once that the server we write to is really read-write.</summary>
+    private async Task FenceAsync(ClusterBackend backend, RouteTarget target, NpgsqlConnection connection, CancellationToken ct)
+    {
+        long epoch = backend.Epoch;
+        if (_verifiedEpochs.TryGetValue((backend, target.Name), out long verified) && verified == epoch)
+            return;
+        bool readWrite;
+        try
+        {
+            readWrite = await StatementRunner.IsReadWriteAsync(connection, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (FailureClassifier.Classify(ex, sent: false, ct) == FailureClass.NotSent)
+        {
+            backend.ReportFailure(target);
+            throw new RetryableFailure(target, ex.Message, ex);
+        }
+        if (!readWrite)
+        {
+            backend.ReportFailure(target);
+            throw new RetryableFailure(target, $"{target} is still in recovery (not yet promoted)");
+        }
+        _verifiedEpochs[(backend, target.Name)] = epoch;
+    }
+
+    /// <summary>One statement's journey through the retries.</summary>
+    private sealed class Attempt(ClusterBackend backend, QueryRequest request, IRowSink? sink)
+    {
+        public ClusterBackend Backend { get; } = backend;
+        public QueryRequest Request { get; } = request;
+        public IRowSink? Sink { get; } = sink;
+        public int Count { get; set; }
+        public bool RowsDelivered { get; set; }
+    }
+}

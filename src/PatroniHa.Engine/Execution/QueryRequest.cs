@@ -1,0 +1,38 @@
+namespace PatroniHa.Engine.Execution;
+
+public enum QueryShape
+{
+    /// <summary>Stream every row.</summary>
+    Rows,
+
+    /// <summary>The first column of the first row.</summary>
+    Scalar,
+
+    /// <summary>The number of rows affected.</summary>
+    NonQuery,
+}
+
+/// <summary>One statement to run. Parameters are bound by name (@name in the SQL), never spliced in.</summary>
+public sealed record QueryRequest(string Sql)
+{
+    public IReadOnlyDictionary<string, object?> Parameters { get; init; } = new Dictionary<string, object?>();
+    public bool ReadOnly { get; init; }
+    public string? Database { get; init; }
+    public QueryShape Shape { get; init; } = QueryShape.Rows;
+
+    /// <summary>Statement timeout in seconds; 0 waits for ever.</summary>
+    public int TimeoutSeconds { get; init; } = 30;
+
+    /// <summary>The caller promises running the statement twice is harmless, so an unknown outcome may be retried.</summary>
+    public bool Idempotent { get; init; }
+
+    /// <summary>The statement's first line, short: how errors name it.</summary>
+    public string Summary
+    {
+        get
+        {
+            string first = Sql.Trim().Split('\n')[0].Trim();
+            return first.Length > 80 ? first[..77] + "..." : first;
+        }
+    }
+}

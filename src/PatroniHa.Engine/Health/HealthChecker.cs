@@ -1,0 +1,93 @@
+using Npgsql;
+using PatroniHa.Engine.Patroni;
+using PatroniHa.Engine.Routing;
+using PatroniHa.Engine.Topology;
+
+namespace PatroniHa.Engine.Health;
+
+/// <summary>Builds the seed's health report by asking every server pg_is_in_recovery() itself.</summary>
+public static class HealthChecker
+{
+    private static readonly TimeSpan ServerCheckTimeout = TimeSpan.FromSeconds(3);
+
+    public static async Task<HealthReport> CheckAsync(ClusterBackend backend, SessionStatistics stats, CancellationToken ct)
+    {
+        if (backend is SingleNodeBackend single)
+        {
+            ServerHealth server = await CheckServerAsync(backend, single.Server, ct).ConfigureAwait(false);
+            return new HealthReport(HealthReport.SingleNodeMode, null, server, Snapshot(stats));
+        }
+
+        var patroni = (PatroniBackend)backend;
+        var problems = new List<string>();
+        ClusterSnapshot? topology = patroni.Monitor.Current;
+        if (patroni.Monitor.LastError is { } restError)
+            problems.Add($"Patroni REST API unreachable, serving from the last known topology ({topology?.ReadAt:u}): {restError.Message}");
+        if (topology is null)
+        {
+            problems.Add("No topology known.");
+            return new HealthReport(HealthReport.PatroniMode,
+                new ClusterHealth("unhealthy", null, [], Snapshot(stats), problems), null, Snapshot(stats));
+        }
+
+        var checks = topology.Members
+            .Select(m => CheckServerAsync(backend, new RouteTarget(m.Name, m.Host, m.Port, m.IsLeader), ct))
+            .ToList();
+        ServerHealth[] results = await Task.WhenAll(checks).ConfigureAwait(false);
+
+        ServerHealth? primary = null;
+        var replicas = new List<ServerHealth>();
+        for (int i = 0; i < results.Length; i++)
+        {
+            PatroniMember member = topology.Members[i];
+            ServerHealth result = results[i];
+            if (member.IsLeader)
+            {
+                primary = result.InRecovery == true
+                    ? result with { Status = ServerHealth.Unhealthy, Error = "Patroni names it leader but it is in recovery" }
+                    : result;
+            }
+            else
+            {
+                replicas.Add(result.InRecovery == false
+                    ? result with { Status = ServerHealth.Unhealthy, Error = "Patroni names it a replica but it is not in recovery" }
+                    : result);
+            }
+        }
+
+        if (primary is null)
+            problems.Add("No primary node found in cluster.");
+        else if (primary.Status != ServerHealth.Healthy)
+            problems.Add($"Primary {primary.Node} is unhealthy: {primary.Error}");
+        foreach (ServerHealth replica in replicas.Where(r => r.Status != ServerHealth.Healthy))
+            problems.Add($"Replica {replica.Node} is unhealthy: {replica.Error}");
+
+        string overall = primary?.Status != ServerHealth.Healthy ? "unhealthy"
+            : problems.Count > 0 ? "degraded"
+            : "healthy";
+        return new HealthReport(HealthReport.PatroniMode,
+            new ClusterHealth(overall, primary, replicas, Snapshot(stats), problems), null, Snapshot(stats));
+    }
+
+    private static async Task<ServerHealth> CheckServerAsync(ClusterBackend backend, RouteTarget target, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ServerCheckTimeout);
+        try
+        {
+            await using NpgsqlConnection connection = await backend.DataSource(target, null)
+                .OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+            bool inRecovery = (bool)(await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false))!;
+            return new ServerHealth(target.Name, target.Host, target.Port, ServerHealth.Healthy, inRecovery, null);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            string reason = ex is OperationCanceledException ? "no answer within 3 s" : ex.Message;
+            return new ServerHealth(target.Name, target.Host, target.Port, ServerHealth.Unhealthy, null, reason);
+        }
+    }
+
+    private static StatisticsSnapshot Snapshot(SessionStatistics s) =>
+        new(s.Failovers, s.TopologyRefreshes, s.Reads, s.Writes, s.Errors);
+}

@@ -1,0 +1,82 @@
+using Npgsql;
+using PatroniHa.Engine.Configuration;
+
+namespace PatroniHa.Engine.Routing;
+
+/// <summary>
+/// What a session routes through in one mode: which server takes writes, which take reads, and the pools
+/// to them. A mode switch builds a new backend and retires the old one once its queries have finished
+/// (<see cref="Enter"/>/<see cref="Exit"/> count them).
+/// </summary>
+public abstract class ClusterBackend : IAsyncDisposable
+{
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _inFlight;
+    private volatile bool _retiring;
+
+    private protected ClusterBackend(ClusterOptions options)
+    {
+        Options = options;
+        Pools = new DataSourceRegistry(options);
+    }
+
+    public ClusterOptions Options { get; }
+
+    public abstract ClusterMode Mode { get; }
+
+    internal DataSourceRegistry Pools { get; }
+
+    /// <summary>The server that takes writes now; null while no leader is known.</summary>
+    public abstract RouteTarget? Writer { get; }
+
+    /// <summary>Servers to try for a read, best first (replicas spread round-robin, the leader last).</summary>
+    public abstract IReadOnlyList<RouteTarget> Readers();
+
+    /// <summary>Changes whenever the writer may have changed; a writer is re-checked read-write after it.</summary>
+    public abstract long Epoch { get; }
+
+    public NpgsqlDataSource DataSource(RouteTarget target, string? database) =>
+        Pools.Get(target, database ?? Options.Database);
+
+    /// <summary>A query could not use <paramref name="target"/>.</summary>
+    public virtual void ReportFailure(RouteTarget target)
+    {
+    }
+
+    public virtual void ReportWriteSucceeded(RouteTarget target)
+    {
+    }
+
+    /// <summary>Waits for the topology to change (or <paramref name="max"/>) before a write is tried again.</summary>
+    public virtual Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => Task.Delay(max, ct);
+
+    internal bool Enter()
+    {
+        Interlocked.Increment(ref _inFlight);
+        if (!_retiring)
+            return true;
+        Exit();
+        return false;
+    }
+
+    internal void Exit()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && _retiring)
+            _drained.TrySetResult();
+    }
+
+    /// <summary>Stops taking new queries and waits for the running ones to finish.</summary>
+    internal Task RetireAsync()
+    {
+        _retiring = true;
+        if (Volatile.Read(ref _inFlight) == 0)
+            _drained.TrySetResult();
+        return _drained.Task;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        await Pools.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+}

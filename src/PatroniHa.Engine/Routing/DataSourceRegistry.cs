@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+using Npgsql;
+using PatroniHa.Engine.Configuration;
+
+namespace PatroniHa.Engine.Routing;
+
+/// <summary>
+/// One Npgsql data source (= one connection pool) per (server, database), created on first use and
+/// sized by the session's MinPoolSize/MaxPoolSize.
+/// </summary>
+internal sealed class DataSourceRegistry : IAsyncDisposable
+{
+    private readonly ClusterOptions _options;
+    private readonly ConcurrentDictionary<(string Host, int Port, string Database), NpgsqlDataSource> _sources = new();
+
+    public DataSourceRegistry(ClusterOptions options) => _options = options;
+
+    public NpgsqlDataSource Get(RouteTarget target, string database) =>
+        _sources.GetOrAdd((target.Host, target.Port, database), key => Create(key.Host, key.Port, key.Database));
+
+    /// <summary>Drops the idle connections to a server (it lost the leadership or went away).</summary>
+    public void Clear(string host, int port)
+    {
+        foreach (var (key, source) in _sources)
+        {
+            if (key.Host == host && key.Port == port)
+                source.Clear();
+        }
+    }
+
+    private NpgsqlDataSource Create(string host, int port, string database)
+    {
+        var csb = new NpgsqlConnectionStringBuilder
+        {
+            Host = host,
+            Port = port,
+            Database = database,
+            Username = _options.Credential?.UserName,
+            Password = _options.Credential?.Password,
+            MinPoolSize = _options.MinPoolSize,
+            MaxPoolSize = _options.MaxPoolSize,
+            Timeout = Math.Max(1, (int)Math.Ceiling(_options.ConnectTimeout.TotalSeconds)),
+            ApplicationName = _options.ApplicationName,
+            SslMode = Enum.Parse<SslMode>(_options.Tls.SslMode, ignoreCase: true),
+            // Failover detection must not wait for a long TCP timeout on a half-dead server.
+            KeepAlive = 5,
+            CancellationTimeout = 2000,
+        };
+        if (_options.Tls.RootCertificate is { } root)
+            csb.RootCertificate = root;
+        if (_options.Tls.ClientCertificate is { } cert)
+            csb.SslCertificate = cert;
+        if (_options.Tls.ClientKey is { } key)
+            csb.SslKey = key;
+        return new NpgsqlDataSourceBuilder(csb.ConnectionString).Build();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var source in _sources.Values)
+            await source.DisposeAsync().ConfigureAwait(false);
+        _sources.Clear();
+    }
+}

@@ -1,0 +1,90 @@
+using System.Collections.Concurrent;
+using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Patroni;
+using PatroniHa.Engine.Topology;
+
+namespace PatroniHa.Engine.Routing;
+
+/// <summary>
+/// Patroni HA mode: writes go to the member Patroni names leader, reads to healthy replicas
+/// (round-robin), falling back to the leader when no replica is usable.
+/// </summary>
+public sealed class PatroniBackend : ClusterBackend
+{
+    /// <summary>How long a member that failed a query is passed over for reads.</summary>
+    private static readonly TimeSpan MemberBackoff = TimeSpan.FromSeconds(3);
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _failedUntil = new();
+    private int _roundRobin;
+
+    public PatroniBackend(ClusterOptions options, TopologyMonitor monitor)
+        : base(options)
+    {
+        Monitor = monitor;
+        Monitor.LeaderChanged += OnLeaderChanged;
+    }
+
+    public TopologyMonitor Monitor { get; }
+
+    public override ClusterMode Mode => ClusterMode.PatroniHa;
+
+    public override long Epoch => Monitor.Epoch;
+
+    public override RouteTarget? Writer =>
+        Monitor.Current?.Leader is { } leader ? ToTarget(leader) : null;
+
+    public override IReadOnlyList<RouteTarget> Readers()
+    {
+        ClusterSnapshot? snapshot = Monitor.Current;
+        if (snapshot is null)
+            return [];
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        var replicas = snapshot.Replicas.Where(m => m.IsRunning && !IsBackingOff(m.Name, now)).ToList();
+        var ordered = new List<RouteTarget>(replicas.Count + 2);
+        if (replicas.Count > 0)
+        {
+            int start = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)replicas.Count);
+            for (int i = 0; i < replicas.Count; i++)
+                ordered.Add(ToTarget(replicas[(start + i) % replicas.Count]));
+        }
+        if (snapshot.Leader is { } leader)
+            ordered.Add(ToTarget(leader));
+        // Last resort: replicas that failed recently may be back.
+        ordered.AddRange(snapshot.Replicas.Where(m => m.IsRunning && IsBackingOff(m.Name, now)).Select(ToTarget));
+        return ordered;
+    }
+
+    public override void ReportFailure(RouteTarget target)
+    {
+        _failedUntil[target.Name] = DateTimeOffset.UtcNow + MemberBackoff;
+        Monitor.ReportFailure(target.Name);
+    }
+
+    public override void ReportWriteSucceeded(RouteTarget target)
+    {
+        _failedUntil.TryRemove(target.Name, out _);
+        Monitor.ReportLeaderHealthy(target.Name);
+    }
+
+    public override Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => Monitor.WaitForChangeAsync(max, ct);
+
+    private bool IsBackingOff(string member, DateTimeOffset now) =>
+        _failedUntil.TryGetValue(member, out var until) && until > now;
+
+    private static RouteTarget ToTarget(PatroniMember m) => new(m.Name, m.Host, m.Port, m.IsLeader);
+
+    // Fencing: the old leader's idle connections must not serve another write.
+    private void OnLeaderChanged(PatroniMember? oldLeader, PatroniMember newLeader)
+    {
+        if (oldLeader is not null)
+            Pools.Clear(oldLeader.Host, oldLeader.Port);
+        _failedUntil.TryRemove(newLeader.Name, out _);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        Monitor.LeaderChanged -= OnLeaderChanged;
+        await Monitor.DisposeAsync().ConfigureAwait(false);
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+}

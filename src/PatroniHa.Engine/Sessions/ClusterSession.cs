@@ -1,0 +1,190 @@
+using Npgsql;
+using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Errors;
+using PatroniHa.Engine.Execution;
+using PatroniHa.Engine.Health;
+using PatroniHa.Engine.Patroni;
+using PatroniHa.Engine.Routing;
+using PatroniHa.Engine.Topology;
+
+namespace PatroniHa.Engine.Sessions;
+
+/// <summary>
+/// One connection to a database service, in either mode: the current backend (router, pools, monitor),
+/// statistics that survive a mode switch, and the event log cmdlets drain on the pipeline thread.
+/// </summary>
+public sealed class ClusterSession : IAsyncDisposable
+{
+    private readonly Func<ClusterOptions, ITopologySource> _topologySourceFactory;
+    private readonly SemaphoreSlim _switchGate = new(1, 1);
+    private readonly QueryExecutor _executor;
+    private ClusterBackend _backend = null!;
+    private int _disposed;
+
+    private ClusterSession(Func<ClusterOptions, ITopologySource> topologySourceFactory)
+    {
+        _topologySourceFactory = topologySourceFactory;
+        _executor = new QueryExecutor(Statistics);
+    }
+
+    public SessionStatistics Statistics { get; } = new();
+
+    public SessionEventLog Events { get; } = new();
+
+    public ClusterBackend Backend => Volatile.Read(ref _backend);
+
+    public ClusterOptions Options => Backend.Options;
+
+    public ClusterMode Mode => Backend.Mode;
+
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>Discovers the cluster (Patroni mode), checks a login works, starts the monitor.</summary>
+    public static async Task<ClusterSession> ConnectAsync(ClusterOptions options,
+        Func<ClusterOptions, ITopologySource> topologySourceFactory, CancellationToken ct)
+    {
+        var session = new ClusterSession(topologySourceFactory);
+        session._backend = await session.CreateBackendAsync(options, ct).ConfigureAwait(false);
+        return session;
+    }
+
+    public async Task<QueryResult> ExecuteAsync(QueryRequest request, IRowSink? sink, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        while (true)
+        {
+            ClusterBackend backend = Backend;
+            // A backend being retired by a mode switch takes no new queries: take the new one.
+            if (!backend.Enter())
+                continue;
+            try
+            {
+                return await _executor.ExecuteAsync(backend, request, sink, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                backend.Exit();
+            }
+        }
+    }
+
+    /// <summary>The members as Patroni lists them; in single-node mode the one server as leader.</summary>
+    public async Task<IReadOnlyList<PatroniMember>> GetTopologyAsync(bool refresh, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        if (Backend is PatroniBackend patroni)
+        {
+            ClusterSnapshot? snapshot = refresh ? await patroni.Monitor.RefreshAsync(ct).ConfigureAwait(false) : patroni.Monitor.Current;
+            return snapshot?.Members ?? [];
+        }
+        var single = (SingleNodeBackend)Backend;
+        return [new PatroniMember(single.Server.Name, single.Server.Host, single.Server.Port, MemberRole.Leader,
+            "single-node", null, null, new Dictionary<string, object?>(), null)];
+    }
+
+    public Task<HealthReport> GetHealthAsync(CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        return HealthChecker.CheckAsync(Backend, Statistics, ct);
+    }
+
+    /// <summary>
+    /// Moves the session to <paramref name="options"/> (the other mode, usually). The new backend is built and
+    /// checked first; if that fails the session stays as it was. Running queries finish on the old backend,
+    /// whose pools are closed once they have.
+    /// </summary>
+    public async Task SwitchAsync(ClusterOptions options, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        await _switchGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ClusterBackend replacement = await CreateBackendAsync(options, ct).ConfigureAwait(false);
+            ClusterBackend old = Interlocked.Exchange(ref _backend, replacement);
+            await old.RetireAsync().ConfigureAwait(false);
+            await old.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _switchGate.Release();
+        }
+    }
+
+    private async Task<ClusterBackend> CreateBackendAsync(ClusterOptions options, CancellationToken ct)
+    {
+        ClusterBackend backend;
+        if (options.Mode == ClusterMode.SingleNode)
+        {
+            backend = new SingleNodeBackend(options);
+        }
+        else
+        {
+            var monitor = new TopologyMonitor(_topologySourceFactory(options), options.HealthCheckInterval,
+                options.FailoverTimeout, Statistics, Events);
+            try
+            {
+                await monitor.StartAsync(ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await monitor.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            backend = new PatroniBackend(options, monitor);
+        }
+
+        try
+        {
+            await CheckLoginAsync(backend, ct).ConfigureAwait(false);
+            return backend;
+        }
+        catch
+        {
+            await backend.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // Bad credentials or an unreachable server should fail the connect, not the first query.
+    private async Task CheckLoginAsync(ClusterBackend backend, CancellationToken ct)
+    {
+        RouteTarget? target = backend.Writer ?? backend.Readers().FirstOrDefault();
+        if (target is null)
+        {
+            Events.Warning("No primary node found in cluster: writes will wait for one (up to the failover timeout).");
+            return;
+        }
+        try
+        {
+            await using NpgsqlConnection connection = await backend.DataSource(target, null).OpenConnectionAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState is "28P01" or "28000" or "3D000")
+        {
+            throw QueryErrors.Configuration(target, ex);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+        {
+            throw new PatroniHaException(PatroniErrorIds.DatabaseOperationFailed, FailureKind.ConnectionError,
+                $"Database operation failed: {QueryErrors.Reason(ex)} (connecting to {target}). Verify PostgreSQL is " +
+                "running there, that pg_hba.conf allows connections from this host, and the credentials " +
+                "(-Credential, or PATRONI_USER and PATRONI_PASSWORD).", target.ToString(), ex);
+        }
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (IsDisposed)
+        {
+            throw new PatroniHaException(PatroniErrorIds.NotConnected, FailureKind.InvalidOperation,
+                "This session is disconnected. Connect again with Connect-PatroniCluster.");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await Backend.DisposeAsync().ConfigureAwait(false);
+        _switchGate.Dispose();
+    }
+}

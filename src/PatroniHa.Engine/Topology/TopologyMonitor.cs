@@ -1,0 +1,250 @@
+using PatroniHa.Engine.Patroni;
+using PatroniHa.Engine.Sessions;
+
+namespace PatroniHa.Engine.Topology;
+
+/// <summary>
+/// Keeps a session's view of the cluster current: refreshes every health-check interval, at once when a
+/// query reports a failure, and every <see cref="FastPollInterval"/> while a failover is under way (no
+/// leader, or the leader failed) until a usable leader appears or the failover timeout runs out.
+/// Runs on its own task; every callback out of it is guarded so it can never take the host down.
+/// </summary>
+public sealed class TopologyMonitor : IAsyncDisposable
+{
+    public static readonly TimeSpan FastPollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly ITopologySource _source;
+    private readonly TimeSpan _interval;
+    private readonly TimeSpan _failoverTimeout;
+    private readonly SessionStatistics _stats;
+    private readonly SessionEventLog _events;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly object _gate = new();
+    private TaskCompletionSource _changed = NewSignal();
+    private volatile ClusterSnapshot? _current;
+    private string? _lastLeaderName;
+    private string? _suspectLeader;
+    private DateTimeOffset? _failoverStartedAt;
+    private long _epoch;
+    private Task _loop = Task.CompletedTask;
+
+    public TopologyMonitor(ITopologySource source, TimeSpan interval, TimeSpan failoverTimeout,
+        SessionStatistics stats, SessionEventLog events)
+    {
+        _source = source;
+        _interval = interval;
+        _failoverTimeout = failoverTimeout;
+        _stats = stats;
+        _events = events;
+    }
+
+    /// <summary>Raised on the monitor's thread after the leader moved: (old leader, new leader).</summary>
+    public event Action<PatroniMember?, PatroniMember>? LeaderChanged;
+
+    public ClusterSnapshot? Current => _current;
+
+    /// <summary>Increments every time the leader changes; writers re-check read-write after a change.</summary>
+    public long Epoch => Interlocked.Read(ref _epoch);
+
+    public bool IsHandlingFailover => _failoverStartedAt is not null;
+
+    /// <summary>Why the last refresh failed (null after a good one): the REST API may be down.</summary>
+    public Exception? LastError { get; private set; }
+
+    public DateTimeOffset? LastRefreshedAt { get; private set; }
+
+    /// <summary>First discovery (throws what discovery throws), then the background loop.</summary>
+    public async Task StartAsync(CancellationToken ct)
+    {
+        ClusterSnapshot first = await _source.DiscoverAsync(ct).ConfigureAwait(false);
+        _stats.CountRefresh();
+        Apply(first);
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>Refresh now and return the result (Get-PatroniTopology -Refresh).</summary>
+    public async Task<ClusterSnapshot> RefreshAsync(CancellationToken ct)
+    {
+        try
+        {
+            ClusterSnapshot snapshot = await _source.DiscoverAsync(ct).ConfigureAwait(false);
+            _stats.CountRefresh();
+            LastError = null;
+            Apply(snapshot);
+            return snapshot;
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            LastError = ex;
+            throw;
+        }
+    }
+
+    /// <summary>A query could not use <paramref name="member"/>; if it is the leader, a failover may be under way.</summary>
+    public void ReportFailure(string member)
+    {
+        lock (_gate)
+        {
+            if (_suspectLeader is null && string.Equals(_current?.Leader?.Name, member, StringComparison.Ordinal))
+            {
+                _suspectLeader = member;
+                BeginFailover();
+            }
+        }
+        _wake.Release();
+    }
+
+    /// <summary>A write succeeded on the leader: whatever made it suspect is over.</summary>
+    public void ReportLeaderHealthy(string member)
+    {
+        lock (_gate)
+        {
+            if (_suspectLeader == member)
+            {
+                _suspectLeader = null;
+                _failoverStartedAt = null;
+            }
+        }
+    }
+
+    /// <summary>Waits until the next refresh that changes something, or <paramref name="max"/>.</summary>
+    public async Task WaitForChangeAsync(TimeSpan max, CancellationToken ct)
+    {
+        Task changed;
+        lock (_gate)
+            changed = _changed.Task;
+        await Task.WhenAny(changed, Task.Delay(max, ct)).ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private async Task LoopAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                TimeSpan wait = IsHandlingFailover ? FastPollInterval : _interval;
+                await _wake.WaitAsync(wait, stop).ConfigureAwait(false);
+                while (_wake.CurrentCount > 0)
+                    _wake.Wait(0);
+                await RefreshInLoopAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Never let the loop die (and never let an exception escape a background thread).
+                LastError = ex;
+            }
+        }
+    }
+
+    private async Task RefreshInLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            ClusterSnapshot snapshot = await _source.DiscoverAsync(stop).ConfigureAwait(false);
+            _stats.CountRefresh();
+            LastError = null;
+            Apply(snapshot);
+        }
+        catch (Exception ex) when (!stop.IsCancellationRequested)
+        {
+            LastError = ex;
+        }
+        GiveUpIfFailoverTimedOut();
+    }
+
+    private void Apply(ClusterSnapshot snapshot)
+    {
+        PatroniMember? oldLeader = null;
+        PatroniMember? newLeader = snapshot.Leader;
+        bool moved = false;
+        lock (_gate)
+        {
+            oldLeader = _current?.Members.FirstOrDefault(m => m.Name == _lastLeaderName);
+            _current = snapshot;
+            LastRefreshedAt = snapshot.ReadAt;
+            if (newLeader is null)
+            {
+                BeginFailover();
+            }
+            else if (newLeader.Name != _suspectLeader)
+            {
+                moved = _lastLeaderName is not null && _lastLeaderName != newLeader.Name;
+                if (moved)
+                {
+                    _stats.CountFailover();
+                    Interlocked.Increment(ref _epoch);
+                }
+                if (moved || _failoverStartedAt is not null)
+                    _events.Verbose($"Failover complete - new primary: {newLeader.Address}");
+                _lastLeaderName = newLeader.Name;
+                _suspectLeader = null;
+                _failoverStartedAt = null;
+            }
+            TaskCompletionSource signal = _changed;
+            _changed = NewSignal();
+            signal.TrySetResult();
+        }
+        if (moved)
+            RaiseLeaderChanged(oldLeader, newLeader!);
+    }
+
+    private void BeginFailover()
+    {
+        if (_failoverStartedAt is not null)
+            return;
+        _failoverStartedAt = DateTimeOffset.UtcNow;
+        _events.Verbose("Handling failover - detecting new primary...");
+    }
+
+    private void GiveUpIfFailoverTimedOut()
+    {
+        lock (_gate)
+        {
+            if (_failoverStartedAt is { } started && DateTimeOffset.UtcNow - started > _failoverTimeout)
+            {
+                _events.Warning(
+                    $"No primary node found in cluster within the failover timeout ({_failoverTimeout.TotalSeconds:0} s); " +
+                    "back to the normal refresh interval. Check `patronictl list`; if there is no leader, trigger a manual failover.");
+                _failoverStartedAt = null;
+                _suspectLeader = null;
+            }
+        }
+    }
+
+    private void RaiseLeaderChanged(PatroniMember? oldLeader, PatroniMember newLeader)
+    {
+        try
+        {
+            LeaderChanged?.Invoke(oldLeader, newLeader);
+        }
+        catch (Exception ex)
+        {
+            _events.Warning($"A leader-change handler failed: {ex.Message}");
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested)
+            return;
+        _stop.Cancel();
+        try
+        {
+            await _loop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _stop.Dispose();
+        (_source as IDisposable)?.Dispose();
+    }
+}

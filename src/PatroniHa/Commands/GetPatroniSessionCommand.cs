@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using PatroniHa.Sessions;
+
+namespace PatroniHa.Commands;
+
+/// <summary>Lists this runspace's sessions (or those whose name matches -Name, wildcards allowed).</summary>
+[Cmdlet(VerbsCommon.Get, "PatroniSession")]
+[OutputType(typeof(PatroniSession))]
+public sealed class GetPatroniSessionCommand : PatroniCmdlet
+{
+    [Parameter(Position = 0)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(SessionNameCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only the default session.</summary>
+    [Parameter]
+    public SwitchParameter Default { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        SessionRegistry registry = SessionRegistry.ForCurrentRunspace()!;
+        if (Default)
+        {
+            if (registry.Default is { } d)
+                WriteObject(d);
+            return;
+        }
+        var patterns = (Name ?? ["*"]).Select(n => new WildcardPattern(n, WildcardOptions.IgnoreCase)).ToList();
+        foreach (string name in Name ?? [])
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(name) && registry.Find(name) is null)
+            {
+                WriteError(Errors.ErrorRecords.Create(Engine.Errors.PatroniErrorIds.SessionNotFound,
+                    ErrorCategory.ObjectNotFound, $"No session named '{name}' in this runspace.", name));
+            }
+        }
+        foreach (PatroniSession session in registry.All)
+        {
+            if (patterns.Any(p => p.IsMatch(session.Name)))
+                WriteObject(session);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Collections;
+using System.Management.Automation;
+using PatroniHa.Engine.Execution;
+using PatroniHa.Output;
+using PatroniHa.Sessions;
+
+namespace PatroniHa.Commands;
+
+/// <summary>
+/// Runs one SQL statement: writes on the leader, -ReadOnly on a healthy replica. Rows stream to the
+/// pipeline as they are read. Parameters are bound (@name in the SQL), never spliced in.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "PatroniQuery")]
+[OutputType(typeof(PSObject))]
+public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNullOrEmpty]
+    [Alias("Sql")]
+    public string Query { get; set; } = "";
+
+    /// <summary>Values for @name placeholders: @{ name = value }.</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNull]
+    public Hashtable? Parameters { get; set; }
+
+    /// <summary>Send the statement to a replica (falls back to the leader when none is usable).</summary>
+    [Parameter]
+    public SwitchParameter ReadOnly { get; set; }
+
+    /// <summary>Another database of the same cluster (pools per member and database).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Database { get; set; }
+
+    /// <summary>Rows (default): every row as an object; Scalar: one value; NonQuery: rows affected.</summary>
+    [Parameter]
+    [ValidateSet("Rows", "Scalar", "NonQuery")]
+    public string As { get; set; } = "Rows";
+
+    /// <summary>Statement timeout in seconds (0: none).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int TimeoutSec { get; set; } = 30;
+
+    /// <summary>Running the statement twice is harmless: retry it even when a failover left its outcome unknown.</summary>
+    [Parameter]
+    public SwitchParameter Idempotent { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        PatroniSession session = ResolveSession();
+        var request = new QueryRequest(Query)
+        {
+            Parameters = BindParameters(),
+            ReadOnly = ReadOnly,
+            Database = Database,
+            Shape = Enum.Parse<QueryShape>(As, ignoreCase: true),
+            TimeoutSeconds = TimeoutSec,
+            Idempotent = Idempotent,
+        };
+        QueryResult result = Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine);
+        WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s).");
+        if (request.Shape != QueryShape.Rows)
+            WriteObject(result.Value);
+    }
+
+    private Dictionary<string, object?> BindParameters()
+    {
+        var bound = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (Parameters is null)
+            return bound;
+        foreach (DictionaryEntry entry in Parameters)
+        {
+            object? value = entry.Value is PSObject ps ? ps.BaseObject : entry.Value;
+            bound[entry.Key.ToString()!] = value;
+        }
+        return bound;
+    }
+
+    /// <summary>Hands each row to the pipeline thread as it arrives.</summary>
+    private sealed class PipelineSink(InvokePatroniQueryCommand cmdlet, PipelineQueue queue) : IRowSink
+    {
+        private RowObjects? _rows;
+
+        public void OnColumns(IReadOnlyList<string> names) => _rows = new RowObjects(names);
+
+        public void OnRow(object?[] values, CancellationToken ct)
+        {
+            RowObjects rows = _rows!;
+            queue.Post(() => cmdlet.WriteObject(rows.Create(values)), ct);
+        }
+    }
+}

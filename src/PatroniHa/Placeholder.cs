@@ -1,1 +1,0 @@
-namespace PatroniHa; internal static class Placeholder {}

@@ -1,0 +1,43 @@
+using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Sessions;
+
+namespace PatroniHa.Sessions;
+
+/// <summary>
+/// A connected session as PowerShell users see it. Pass it to -Session, or let cmdlets use this
+/// runspace's default. Holds no password: the credential stays inside the engine's options.
+/// </summary>
+public sealed class PatroniSession
+{
+    internal PatroniSession(string name, ClusterSession engine)
+    {
+        Name = name;
+        Engine = engine;
+        ConnectedAt = DateTimeOffset.Now;
+    }
+
+    internal ClusterSession Engine { get; }
+
+    public string Name { get; }
+
+    /// <summary>PatroniHa or SingleNode.</summary>
+    public string Mode => Engine.Mode.ToString();
+
+    public string Database => Engine.Options.Database;
+
+    public string? UserName => Engine.Options.Credential?.UserName;
+
+    /// <summary>The Patroni REST endpoints as configured (Patroni mode).</summary>
+    public string[] ApiEndpoint => Engine.Mode == ClusterMode.PatroniHa ? Engine.Options.Api.Endpoints.ToArray() : [];
+
+    /// <summary>host:port of the server taking writes now, if one is known.</summary>
+    public string? Primary => Engine.IsDisposed ? null : Engine.Backend.Writer?.Address;
+
+    public bool IsConnected => !Engine.IsDisposed;
+
+    public bool IsDefault { get; internal set; }
+
+    public DateTimeOffset ConnectedAt { get; }
+
+    public override string ToString() => $"{Name} ({Mode})";
+}

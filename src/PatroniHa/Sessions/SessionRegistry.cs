@@ -1,0 +1,122 @@
+using System.Management.Automation.Runspaces;
+using System.Runtime.CompilerServices;
+
+namespace PatroniHa.Sessions;
+
+/// <summary>
+/// The sessions of one runspace and its default one. Keyed by runspace, never static per process:
+/// ForEach-Object -Parallel, thread jobs and editors run many runspaces in one process.
+/// </summary>
+internal sealed class SessionRegistry
+{
+    private static readonly ConditionalWeakTable<Runspace, SessionRegistry> s_byRunspace = new();
+
+    private readonly object _gate = new();
+    private readonly List<PatroniSession> _sessions = [];
+    private PatroniSession? _default;
+
+    public static SessionRegistry? ForCurrentRunspace() =>
+        Runspace.DefaultRunspace is { } runspace ? For(runspace) : null;
+
+    public static SessionRegistry For(Runspace runspace) =>
+        s_byRunspace.GetValue(runspace, rs =>
+        {
+            var registry = new SessionRegistry();
+            // Stop the monitors when the runspace goes away.
+            rs.StateChanged += (_, e) =>
+            {
+                if (e.RunspaceStateInfo.State is RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken)
+                    registry.DisposeAll();
+            };
+            return registry;
+        });
+
+    public PatroniSession? Default
+    {
+        get
+        {
+            lock (_gate)
+                return _default;
+        }
+    }
+
+    public IReadOnlyList<PatroniSession> All
+    {
+        get
+        {
+            lock (_gate)
+                return _sessions.ToList();
+        }
+    }
+
+    public PatroniSession? Find(string name)
+    {
+        lock (_gate)
+            return _sessions.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>A name not yet used in this runspace: <paramref name="wanted"/>, or wanted-2, wanted-3 …</summary>
+    public string UniqueName(string wanted)
+    {
+        lock (_gate)
+        {
+            string name = wanted;
+            for (int i = 2; _sessions.Any(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase)); i++)
+                name = $"{wanted}-{i}";
+            return name;
+        }
+    }
+
+    public void Add(PatroniSession session, bool makeDefault)
+    {
+        lock (_gate)
+        {
+            _sessions.Add(session);
+            if (makeDefault || _default is null)
+                SetDefault(session);
+        }
+    }
+
+    public void Remove(PatroniSession session)
+    {
+        lock (_gate)
+        {
+            _sessions.Remove(session);
+            if (ReferenceEquals(_default, session))
+            {
+                session.IsDefault = false;
+                _default = null;
+            }
+        }
+    }
+
+    public void DisposeAll()
+    {
+        List<PatroniSession> sessions;
+        lock (_gate)
+        {
+            sessions = _sessions.ToList();
+            _sessions.Clear();
+            _default = null;
+        }
+        foreach (PatroniSession session in sessions)
+        {
+            try
+            {
+                session.Engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            catch
+            {
+                // Closing down: nothing useful to do with a failure here.
+            }
+        }
+    }
+
+    private void SetDefault(PatroniSession session)
+    {
+        if (_default is not null)
+            _default.IsDefault = false;
+        _default = session;
+        session.IsDefault = true;
+    }
+}
