@@ -7,7 +7,8 @@ namespace PatroniHa.Loading;
 
 /// <summary>
 /// Runs when the module is imported and removed. On import it routes the engine assembly into the
-/// module's own load context; on removal it disposes this runspace's sessions (stops their monitors).
+/// module's own load context; on removal it releases this runspace's sessions (stopping their monitors)
+/// and sandboxes.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
@@ -26,7 +27,7 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
         }
     }
 
-    public void OnRemove(PSModuleInfo module) => SessionRegistry.ForCurrentRunspace()?.DisposeAll();
+    public void OnRemove(PSModuleInfo module) => ModuleState.CurrentOrNull?.Release();
 
     // The default context asks only for assemblies it cannot find itself: give it the engine from our
     // context; everything the engine needs is then resolved inside that context.

@@ -1,35 +1,15 @@
-using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
-
 namespace PatroniHa.Sessions;
 
 /// <summary>
-/// The sessions of one runspace and its default one. Keyed by runspace, never static per process:
-/// ForEach-Object -Parallel, thread jobs and editors run many runspaces in one process.
+/// The sessions of one runspace (see <see cref="ModuleState"/>) and its default one.
 /// </summary>
 internal sealed class SessionRegistry
 {
-    private static readonly ConditionalWeakTable<Runspace, SessionRegistry> s_byRunspace = new();
-
     private readonly object _gate = new();
     private readonly List<PatroniSession> _sessions = [];
     private PatroniSession? _default;
 
-    public static SessionRegistry? ForCurrentRunspace() =>
-        Runspace.DefaultRunspace is { } runspace ? For(runspace) : null;
-
-    public static SessionRegistry For(Runspace runspace) =>
-        s_byRunspace.GetValue(runspace, rs =>
-        {
-            var registry = new SessionRegistry();
-            // Stop the monitors when the runspace goes away.
-            rs.StateChanged += (_, e) =>
-            {
-                if (e.RunspaceStateInfo.State is RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken)
-                    registry.DisposeAll();
-            };
-            return registry;
-        });
+    public static SessionRegistry? ForCurrentRunspace() => ModuleState.CurrentOrNull?.Sessions;
 
     public PatroniSession? Default
     {

@@ -1,0 +1,67 @@
+using System.Management.Automation;
+using PatroniHa.Engine.Sandbox;
+using PatroniHa.Output;
+using PatroniHa.Sessions;
+
+namespace PatroniHa.Commands;
+
+/// <summary>
+/// Starts a throwaway Patroni cluster on 127.0.0.1 from the OS packages (etcd + Patroni + PostgreSQL) and
+/// waits until every member runs. It lives as long as this runspace, or until Stop-PatroniSandbox.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "PatroniSandbox")]
+[OutputType(typeof(PatroniSandboxInfo))]
+public sealed class StartPatroniSandboxCommand : PatroniCmdlet
+{
+    [Parameter]
+    [ValidateRange(1, SandboxOptions.MaxNodes)]
+    public int Nodes { get; set; } = 3;
+
+    /// <summary>An empty or new folder for the sandbox; default: a new folder under the temp directory.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    /// <summary>The Patroni scope (cluster name).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ValidatePattern("^[A-Za-z0-9_-]+$")]
+    public string Name { get; set; } = "sandbox";
+
+    /// <summary>Patroni's synchronous_mode: only a standby with every acknowledged commit is promoted.</summary>
+    [Parameter]
+    public SwitchParameter SynchronousMode { get; set; }
+
+    [Parameter]
+    [ValidateRange(10, 3600)]
+    public int TimeoutSec { get; set; } = 120;
+
+    protected override void ProcessRecord()
+    {
+        var options = new SandboxOptions
+        {
+            Nodes = Nodes,
+            Path = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path),
+            Scope = Name,
+            SynchronousMode = SynchronousMode,
+            StartTimeout = TimeSpan.FromSeconds(TimeoutSec),
+        };
+        var progress = new ProgressRecord(1, "Starting Patroni sandbox", "Locating binaries");
+        PatroniSandboxInfo info = Run(async (queue, ct) =>
+        {
+            SandboxCluster cluster = await SandboxCluster.StartAsync(options,
+                step => queue.TryPost(() =>
+                {
+                    progress.StatusDescription = step;
+                    WriteProgress(progress);
+                    WriteVerbose(step);
+                }), ct).ConfigureAwait(false);
+            string? leader = await cluster.GetLeaderNameAsync(ct).ConfigureAwait(false);
+            return new PatroniSandboxInfo(cluster, leader);
+        });
+        progress.RecordType = ProgressRecordType.Completed;
+        WriteProgress(progress);
+        ModuleState.Current.Sandboxes.Add(info.Cluster);
+        WriteObject(info);
+    }
+}

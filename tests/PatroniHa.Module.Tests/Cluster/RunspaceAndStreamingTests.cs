@@ -1,0 +1,73 @@
+using System.Management.Automation;
+using PatroniHa.Module.Tests.Infrastructure;
+using Xunit;
+
+namespace PatroniHa.Module.Tests.Cluster;
+
+[Collection(SandboxCollection.Name)]
+public class RunspaceAndStreamingTests(SandboxFixture cluster)
+{
+    [Fact]
+    public void Two_runspaces_in_one_process_never_share_a_default_session()
+    {
+        using var first = cluster.Connect("-Name first");
+        using var second = new PowerShellSession();
+        ScriptResult none = second.Run("Get-PatroniTopology");
+        Assert.StartsWith("PatroniNotConnected,", none.FirstError!.FullyQualifiedErrorId);
+
+        second.Ok("Connect-PatroniCluster -ApiEndpoint $endpoints -Credential $cred -Name second", cluster.Variables());
+        Assert.Equal("first", first.Ok("(Get-PatroniSession -Default).Name").Single().BaseObject);
+        Assert.Equal("second", second.Ok("(Get-PatroniSession -Default).Name").Single().BaseObject);
+        Assert.Single(first.Ok("Get-PatroniSession"));
+        Assert.Empty(second.Run("Get-PatroniSession -Name first").Output);
+    }
+
+    [Fact]
+    public void Sessions_are_chosen_by_name_or_object_and_disconnect_ends_them()
+    {
+        using var ps = cluster.Connect("-Name one");
+        ps.Ok("Connect-PatroniCluster -ApiEndpoint $endpoints -Credential $cred -Name two -Database template1", cluster.Variables());
+        Assert.Equal("one", ps.Ok("(Get-PatroniSession -Default).Name").Single().BaseObject);
+        Assert.Equal("template1", ps.Ok("Invoke-PatroniQuery 'SELECT current_database()' -As Scalar -Session two").Single().BaseObject);
+        Assert.Equal("postgres", ps.Ok("Invoke-PatroniQuery 'SELECT current_database()' -As Scalar -Session (Get-PatroniSession one)").Single().BaseObject);
+
+        ps.Ok("Disconnect-PatroniCluster -Session one");
+        ScriptResult after = ps.Run("Get-PatroniTopology");
+        Assert.StartsWith("PatroniNotConnected,", after.FirstError!.FullyQualifiedErrorId);
+        Assert.Equal("two", ps.Ok("(Get-PatroniSession).Name").Single().BaseObject);
+    }
+
+    [Fact]
+    public void Rows_stream_as_they_are_read_and_stopping_cancels_the_query()
+    {
+        using var ps = cluster.Connect();
+        using var shell = PowerShell.Create();
+        shell.Runspace = ps.Runspace;
+        // Two rows at once, the third only after a long sleep on the server.
+        shell.AddScript("Invoke-PatroniQuery \"SELECT g, CASE WHEN g = 3 THEN pg_sleep(120)::text END AS slow, 'streaming-probe' AS tag FROM generate_series(1, 3) g\" -TimeoutSec 0");
+        var output = new PSDataCollection<PSObject>();
+        var twoRows = new ManualResetEventSlim();
+        output.DataAdded += (_, _) =>
+        {
+            if (output.Count >= 2)
+                twoRows.Set();
+        };
+        IAsyncResult running = shell.BeginInvoke<PSObject, PSObject>(null, output);
+        Assert.True(twoRows.Wait(TimeSpan.FromSeconds(60)), "the first rows did not reach the pipeline while the statement ran");
+        Assert.False(running.IsCompleted);
+
+        shell.Stop();
+        Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+        Assert.Equal(2, output.Count);
+
+        // The server side is cancelled too (Npgsql sends a cancel request).
+        long stillRunning = -1;
+        for (int i = 0; i < 100 && stillRunning != 0; i++)
+        {
+            stillRunning = (long)ps.Ok("Invoke-PatroniQuery \"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%streaming-probe%' AND state = 'active' AND pid <> pg_backend_pid()\" -As Scalar").Single().BaseObject;
+            if (stillRunning != 0)
+                Thread.Sleep(100);
+        }
+        Assert.Equal(0, stillRunning);
+    }
+}

@@ -1,0 +1,158 @@
+using System.Management.Automation;
+using PatroniHa.Module.Tests.Infrastructure;
+using Xunit;
+
+namespace PatroniHa.Module.Tests.Cluster;
+
+[Collection(SandboxCollection.Name)]
+public class TopologyAndRoutingTests(SandboxFixture cluster)
+{
+    [Fact]
+    public void Piping_a_sandbox_to_Connect_gives_the_default_session()
+    {
+        using var ps = new PowerShellSession();
+        PSObject session = ps.Ok("$sandbox | Connect-PatroniCluster -Name piped", cluster.Variables()).Single();
+        Assert.Equal("piped", session.Properties["Name"].Value);
+        Assert.Equal("PatroniHa", session.Properties["Mode"].Value);
+        Assert.Equal(true, session.Properties["IsDefault"].Value);
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", (string)session.Properties["Primary"].Value);
+        Assert.DoesNotContain(cluster.Password, session.ToString());
+    }
+
+    [Fact]
+    public void Topology_lists_every_member_with_one_leader()
+    {
+        using var ps = cluster.Connect();
+        List<PSObject> members = ps.Ok("Get-PatroniTopology -Refresh");
+        Assert.Equal(3, members.Count);
+        Assert.Single(members, m => (string)m.Properties["Role"].Value == "Leader");
+        Assert.Equal(2, members.Count(m => (string)m.Properties["Role"].Value is "Replica" or "SyncStandby"));
+        foreach (PSObject m in members)
+        {
+            Assert.Equal("shared", m.Properties["Cluster"].Value);
+            Assert.Equal("127.0.0.1", m.Properties["Host"].Value);
+            Assert.Matches("^(running|streaming)$", (string)m.Properties["State"].Value);
+            Assert.NotNull(m.Properties["Timeline"].Value);
+            Assert.StartsWith("http://127.0.0.1:", (string)m.Properties["ApiUrl"].Value);
+            Assert.Equal("dc1", ((System.Collections.Hashtable)m.Properties["Tags"].Value)["datacenter"]);
+        }
+    }
+
+    [Fact]
+    public void Writes_go_to_the_leader_and_reads_spread_over_the_replicas()
+    {
+        using var ps = cluster.Connect();
+        string leader = (string)ps.Ok("(Get-PatroniSession -Default).Primary").Single().BaseObject;
+        PSObject write = ps.Ok("Invoke-PatroniQuery 'SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby'").Single();
+        Assert.Equal(false, write.Properties["standby"].Value);
+        Assert.EndsWith(":" + write.Properties["port"].Value, leader);
+
+        var readPorts = new HashSet<int>();
+        for (int i = 0; i < 12; i++)
+        {
+            PSObject read = ps.Ok("Invoke-PatroniQuery 'SELECT inet_server_port() AS port, pg_is_in_recovery() AS standby' -ReadOnly").Single();
+            Assert.Equal(true, read.Properties["standby"].Value);
+            readPorts.Add((int)read.Properties["port"].Value);
+        }
+        Assert.Equal(2, readPorts.Count);
+    }
+
+    [Fact]
+    public void Parameters_are_bound_not_spliced()
+    {
+        using var ps = cluster.Connect();
+        const string tricky = "O'Brien'); DROP TABLE pg_class; --";
+        object value = ps.Ok("Invoke-PatroniQuery 'SELECT @v::text' -Parameters @{ v = $v } -As Scalar",
+            new Dictionary<string, object?> { ["v"] = tricky }).Single().BaseObject;
+        Assert.Equal(tricky, value);
+    }
+
+    [Fact]
+    public void Scalar_NonQuery_and_Rows_shapes()
+    {
+        using var ps = cluster.Connect();
+        ps.Ok("Invoke-PatroniQuery 'CREATE TABLE IF NOT EXISTS shapes_test (id int PRIMARY KEY, note text)' -As NonQuery");
+        ps.Ok("Invoke-PatroniQuery 'TRUNCATE shapes_test' -As NonQuery");
+        object inserted = ps.Ok("Invoke-PatroniQuery 'INSERT INTO shapes_test SELECT g, NULL FROM generate_series(1, 5) g' -As NonQuery").Single().BaseObject;
+        Assert.Equal(5, inserted);
+        Assert.Equal(5L, ps.Ok("Invoke-PatroniQuery 'SELECT count(*) FROM shapes_test' -As Scalar").Single().BaseObject);
+        List<PSObject> rows = ps.Ok("Invoke-PatroniQuery 'SELECT id, note FROM shapes_test ORDER BY id'");
+        Assert.Equal([1, 2, 3, 4, 5], rows.Select(r => (int)r.Properties["id"].Value));
+        Assert.All(rows, r => Assert.Null(r.Properties["note"].Value));
+        Assert.Null(ps.Ok("Invoke-PatroniQuery 'SELECT NULL' -As Scalar").SingleOrDefault()?.BaseObject);
+    }
+
+    [Fact]
+    public void Health_is_checked_against_the_servers_themselves()
+    {
+        using var ps = cluster.Connect();
+        ps.Ok("Invoke-PatroniQuery 'SELECT 1' | Out-Null; Invoke-PatroniQuery 'SELECT 1' -ReadOnly | Out-Null");
+        PSObject health = ps.Ok("Get-PatroniHealth").Single();
+        Assert.Equal("patroni", health.Properties["Mode"].Value);
+        var ha = (PSObject)PSObject.AsPSObject(health.Properties["HaCluster"].Value);
+        Assert.Equal("healthy", ha.Properties["ClusterTopology"].Value);
+        var primary = PSObject.AsPSObject(ha.Properties["Primary"].Value);
+        Assert.Equal("healthy", primary.Properties["Status"].Value);
+        Assert.Equal(false, primary.Properties["InRecovery"].Value);
+        var replicas = ((object[])ha.Properties["Replicas"].Value).Select(PSObject.AsPSObject).ToList();
+        Assert.Equal(2, replicas.Count);
+        Assert.All(replicas, r => Assert.Equal(true, r.Properties["InRecovery"].Value));
+        Assert.All(replicas, r => Assert.Matches(@"^127\.0\.0\.1:\d+$", (string)r.Properties["Node"].Value));
+        var stats = PSObject.AsPSObject(health.Properties["Statistics"].Value);
+        Assert.True((long)stats.Properties["Writes"].Value >= 1);
+        Assert.True((long)stats.Properties["Reads"].Value >= 1);
+        Assert.True((long)stats.Properties["TopologyRefreshes"].Value >= 1);
+        Assert.Equal(0L, stats.Properties["Failovers"].Value);
+    }
+
+    [Fact]
+    public void A_SQL_error_is_PatroniQueryFailed_and_counted()
+    {
+        using var ps = cluster.Connect();
+        ScriptResult result = ps.Run("Invoke-PatroniQuery 'SELEC 1'");
+        Assert.StartsWith("PatroniQueryFailed,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Contains("42601", result.FirstError.Exception.Message);
+        PSObject stats = ps.Ok("(Get-PatroniHealth).Statistics").Single();
+        Assert.Equal(1L, stats.Properties["Errors"].Value);
+    }
+
+    [Fact]
+    public void Single_node_mode_sits_behind_the_same_cmdlets()
+    {
+        using var ps = new PowerShellSession();
+        string primary = (string)cluster.Connect().Ok("(Get-PatroniSession -Default).Primary").Single().BaseObject;
+        int port = int.Parse(primary.Split(':')[1]);
+        PSObject session = ps.Ok($"Connect-PatroniCluster -SingleNode -HostName 127.0.0.1 -Port {port} -Credential $cred", cluster.Variables()).Single();
+        Assert.Equal("SingleNode", session.Properties["Mode"].Value);
+        Assert.Equal(port, ps.Ok("Invoke-PatroniQuery 'SELECT inet_server_port()' -ReadOnly -As Scalar").Single().BaseObject);
+        Assert.Equal(port, ps.Ok("Invoke-PatroniQuery 'SELECT inet_server_port()' -As Scalar").Single().BaseObject);
+        PSObject health = ps.Ok("Get-PatroniHealth").Single();
+        Assert.Equal("single-node", health.Properties["Mode"].Value);
+        Assert.Equal("healthy", health.Properties["Status"].Value);
+        Assert.Single(ps.Ok("Get-PatroniTopology"));
+    }
+
+    [Fact]
+    public void Unreachable_endpoints_fail_with_the_seed_message()
+    {
+        using var ps = new PowerShellSession();
+        ScriptResult result = ps.Run("Connect-PatroniCluster -ApiEndpoint 127.0.0.1:1, 'http://127.0.0.1:2' -Credential $cred", cluster.Variables());
+        Assert.StartsWith("PatroniTopologyUnavailable,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Contains("Failed to discover topology from all Patroni hosts", result.FirstError.Exception.Message);
+        Assert.Contains("127.0.0.1:1", result.FirstError.Exception.Message);
+        Assert.Contains("127.0.0.1:2", result.FirstError.Exception.Message);
+        Assert.Empty(ps.Ok("Get-PatroniSession"));
+    }
+
+    [Fact]
+    public void A_wrong_password_is_an_authentication_error_that_does_not_echo_it()
+    {
+        using var ps = new PowerShellSession();
+        const string wrong = "Wr0ng-Pa55word-for-test";
+        ScriptResult result = ps.Run("Connect-PatroniCluster -ApiEndpoint $endpoints -Credential $bad",
+            new Dictionary<string, object?> { ["endpoints"] = cluster.ApiEndpoints, ["bad"] = TestCredentials.Create("postgres", wrong) });
+        Assert.StartsWith("PatroniAuthenticationFailed,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.AuthenticationError, result.FirstError.CategoryInfo.Category);
+        Assert.DoesNotContain(ps.Transcript, line => line.Contains(wrong));
+    }
+}
