@@ -1,79 +1,75 @@
 using System.Management.Automation;
-using System.Net;
+using PatroniHa.Configuration;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Sessions;
 using PatroniHa.Sessions;
 
 namespace PatroniHa.Commands;
 
 /// <summary>
-/// Connects to a Patroni cluster (or one plain PostgreSQL server with -SingleNode) and makes the session
-/// this runspace's default (the first one, or with -Default).
+/// Connects to a Patroni cluster (or, with -SingleNode, one plain PostgreSQL server), or to whatever the
+/// seed's environment variables / .env file / YAML file describe, and makes the session this runspace's
+/// default (the first one, or with -Default). Parameters given on the command line win over the
+/// environment, which wins over the .env file, which wins over the YAML file.
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "PatroniCluster", DefaultParameterSetName = PatroniSet)]
 [OutputType(typeof(PatroniSession))]
-public sealed class ConnectPatroniClusterCommand : PatroniCmdlet
+public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
 {
     private const string PatroniSet = "Patroni";
     private const string SingleNodeSet = "SingleNode";
+    private const string EnvironmentSet = "Environment";
+    private const string ConfigFileSet = "ConfigFile";
 
     /// <summary>Patroni REST endpoints: host, host:port or http(s)://host:port (the seed's PATRONI_HOSTS).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PatroniSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = EnvironmentSet)]
+    [Parameter(ParameterSetName = ConfigFileSet)]
     [ValidateNotNullOrEmpty]
     [Alias("ApiEndpoints", "PatroniHosts")]
-    public string[] ApiEndpoint { get; set; } = [];
+    public string[]? ApiEndpoint { get; set; }
 
-    /// <summary>Port for endpoints given without one (the seed's PATRONI_PORT).</summary>
-    [Parameter(ParameterSetName = PatroniSet)]
-    [ValidateRange(1, 65535)]
-    public int ApiPort { get; set; } = 8008;
-
-    /// <summary>Connect to one plain PostgreSQL server instead (the seed's single-node mode).</summary>
+    /// <summary>Connect to one plain PostgreSQL server (the seed's single-node mode).</summary>
     [Parameter(Mandatory = true, ParameterSetName = SingleNodeSet)]
     public SwitchParameter SingleNode { get; set; }
 
+    /// <summary>The single-node server (PGHOST).</summary>
     [Parameter(Mandatory = true, ParameterSetName = SingleNodeSet)]
+    [Parameter(ParameterSetName = EnvironmentSet)]
+    [Parameter(ParameterSetName = ConfigFileSet)]
     [ValidateNotNullOrEmpty]
     [Alias("Server")]
-    public string HostName { get; set; } = "";
+    public string? HostName { get; set; }
 
-    [Parameter(ParameterSetName = SingleNodeSet)]
-    [ValidateRange(1, 65535)]
-    public int Port { get; set; } = 5432;
+    /// <summary>Read ENABLE_PATRONI, PATRONI_* and libpq's PG* variables from the environment (and -EnvFile).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = EnvironmentSet)]
+    public SwitchParameter FromEnvironment { get; set; }
+
+    /// <summary>A .env file with the seed's variables; the process environment overrides it.</summary>
+    [Parameter(ParameterSetName = EnvironmentSet)]
+    [ValidateNotNullOrEmpty]
+    public string? EnvFile { get; set; }
+
+    /// <summary>The seed's YAML (memory.postgresql.mode and its patroni: block); ${VAR} is expanded.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ConfigFileSet)]
+    [Parameter(ParameterSetName = EnvironmentSet)]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigPath { get; set; }
 
     /// <summary>The PostgreSQL login (the seed's PATRONI_USER / PATRONI_PASSWORD).</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = PatroniSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = SingleNodeSet)]
+    [Parameter(ParameterSetName = EnvironmentSet)]
+    [Parameter(ParameterSetName = ConfigFileSet)]
     [ValidateNotNull]
     [Credential]
-    public PSCredential Credential { get; set; } = PSCredential.Empty;
-
-    /// <summary>The database (the seed's PATRONI_DB); default postgres.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string Database { get; set; } = "postgres";
+    public PSCredential? Credential { get; set; }
 
     /// <summary>A name to refer to the session by (-Session name); default: the cluster's or server's name.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
-
-    [Parameter]
-    [ValidateRange(0, 10000)]
-    public int MinPoolSize { get; set; } = 2;
-
-    [Parameter]
-    [ValidateRange(1, 10000)]
-    public int MaxPoolSize { get; set; } = 20;
-
-    /// <summary>How often the topology is refreshed in the background (the seed's PATRONI_HEALTH_CHECK_INTERVAL).</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int HealthCheckIntervalSec { get; set; } = 30;
-
-    /// <summary>How long a write waits for a new leader (the seed's PATRONI_FAILOVER_TIMEOUT).</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int FailoverTimeoutSec { get; set; } = 30;
 
     /// <summary>Make this the runspace's default session even if there is one already.</summary>
     [Parameter]
@@ -81,56 +77,35 @@ public sealed class ConnectPatroniClusterCommand : PatroniCmdlet
 
     protected override void ProcessRecord()
     {
-        if (MinPoolSize > MaxPoolSize)
-        {
-            ThrowTerminatingError(Errors.ErrorRecords.Create(Engine.Errors.PatroniErrorIds.InvalidConfiguration,
-                ErrorCategory.InvalidArgument,
-                $"-MinPoolSize ({MinPoolSize}) is larger than -MaxPoolSize ({MaxPoolSize}); give a minimum no larger than the maximum.",
-                MinPoolSize));
-        }
-
-        ClusterOptions options = BuildOptions();
-        WriteVerbose($"Connecting to {options}");
-        ClusterSession engine = Run((_, ct) => SessionFactory.ConnectAsync(options, ct));
-
         SessionRegistry registry = SessionRegistry.ForCurrentRunspace()!;
-        string wanted = Name ?? DefaultName(engine, options);
         if (Name is not null && registry.Find(Name) is not null)
         {
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
             ThrowTerminatingError(Errors.ErrorRecords.Create("PatroniSessionNameInUse", ErrorCategory.ResourceExists,
                 $"A session named '{Name}' already exists in this runspace. Disconnect it first " +
                 $"(Disconnect-PatroniCluster -Session {Name}) or choose another -Name.", Name));
         }
-        var session = new PatroniSession(registry.UniqueName(wanted), engine);
+
+        ConnectionRecipe recipe = BuildRecipe(FromEnvironment, EnvFile, ConfigPath, Credential);
+        ClusterMode? mode = ParameterSetName switch
+        {
+            SingleNodeSet => ClusterMode.SingleNode,
+            PatroniSet => ClusterMode.PatroniHa,
+            _ => null,
+        };
+        ClusterOptions options = ResolveOptions(recipe, mode);
+        WriteVerbose($"Connecting to {options}");
+        ClusterSession engine = Run((_, ct) => SessionFactory.ConnectAsync(options, ct));
+
+        var session = new PatroniSession(registry.UniqueName(Name ?? DefaultName(engine, options)), engine, recipe);
         registry.Add(session, Default.IsPresent);
         WriteSessionEvents(engine);
         WriteObject(session);
     }
 
-    private ClusterOptions BuildOptions()
-    {
-        NetworkCredential credential = Credential.GetNetworkCredential();
-        var options = new ClusterOptions
-        {
-            Mode = SingleNode ? ClusterMode.SingleNode : ClusterMode.PatroniHa,
-            Api = new PatroniApiOptions { Endpoints = ApiEndpoint, DefaultPort = ApiPort },
-            HostName = SingleNode ? HostName : null,
-            Port = Port,
-            Database = Database,
-            Credential = credential,
-            MinPoolSize = MinPoolSize,
-            MaxPoolSize = MaxPoolSize,
-            HealthCheckInterval = TimeSpan.FromSeconds(HealthCheckIntervalSec),
-            FailoverTimeout = TimeSpan.FromSeconds(FailoverTimeoutSec),
-        };
-        return options;
-    }
-
     private static string DefaultName(ClusterSession engine, ClusterOptions options) =>
         options.Mode == ClusterMode.SingleNode
-            ? options.HostName!
-            : engine.Backend is Engine.Routing.PatroniBackend p && p.Monitor.Current?.Scope is { Length: > 0 } scope
+            ? options.HostName ?? "localhost"
+            : engine.Backend is PatroniBackend { Monitor.Current.Scope: { Length: > 0 } scope }
                 ? scope
                 : "patroni";
 }

@@ -1,3 +1,4 @@
+using PatroniHa.Configuration;
 using PatroniHa.Engine.Configuration;
 using PatroniHa.Engine.Sessions;
 
@@ -9,14 +10,18 @@ namespace PatroniHa.Sessions;
 /// </summary>
 public sealed class PatroniSession
 {
-    internal PatroniSession(string name, ClusterSession engine)
+    internal PatroniSession(string name, ClusterSession engine, ConnectionRecipe recipe)
     {
         Name = name;
         Engine = engine;
+        Recipe = recipe;
         ConnectedAt = DateTimeOffset.Now;
     }
 
     internal ClusterSession Engine { get; }
+
+    /// <summary>How it was connected; Switch-PatroniMode resolves the other mode from it.</summary>
+    internal ConnectionRecipe Recipe { get; set; }
 
     public string Name { get; }
 
