@@ -14,6 +14,10 @@ namespace PatroniHa.Engine.Patroni;
 /// </summary>
 public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
 {
+    // Patroni reads the body as JSON only (never HTML), so "+" in offsets and non-ASCII names go as-is.
+    private static readonly JsonSerializerOptions BodyJson =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly PatroniApiOptions _options;
     private readonly HttpClient _http;
     private readonly TimeProvider _time;
@@ -130,7 +134,7 @@ public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
         CheckCredentialTransport(endpoint);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, action))
         {
-            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
+            Content = new StringContent(JsonSerializer.Serialize(body, BodyJson), Encoding.UTF8, "application/json"),
         };
         if (_options.Credential is { } credential)
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(
