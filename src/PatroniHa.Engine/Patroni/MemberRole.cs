@@ -8,4 +8,6 @@ public enum MemberRole
     Replica,
     SyncStandby,
     StandbyLeader,
+    /// <summary>4.1+ quorum commit mode (synchronous_mode: quorum).</summary>
+    QuorumStandby,
 }

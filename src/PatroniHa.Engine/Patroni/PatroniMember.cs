@@ -23,5 +23,20 @@ public sealed record PatroniMember(
 
     public string Address => $"{Host}:{Port}";
 
+    /// <summary>4.x: WAL position as "X/Y" text (lsn); null on 3.x and for the leader.</summary>
+    public string? Lsn { get; init; }
+
+    /// <summary>4.x: received WAL position (receive_lsn).</summary>
+    public string? ReceiveLsn { get; init; }
+
+    /// <summary>4.x: replayed WAL position (replay_lsn).</summary>
+    public string? ReplayLsn { get; init; }
+
+    public long? ReceiveLagBytes { get; init; }
+
+    public long? ReplayLagBytes { get; init; }
+
+    public bool PendingRestart { get; init; }
+
     public override string ToString() => $"{Name} ({Address}, {Role}, {State})";
 }
