@@ -1,21 +1,53 @@
 using PatroniHa.Engine.Configuration;
 using PatroniHa.Engine.Patroni;
+using PatroniHa.Engine.Topology.Discovery;
 
 namespace PatroniHa.Engine.Topology;
 
-/// <summary>Topology from Patroni's REST API: every known endpoint asked in parallel, first good answer wins.</summary>
+/// <summary>
+/// Topology from Patroni's REST API: the configured endpoints and every member's api_url asked in
+/// parallel, first good answer wins.
+/// </summary>
 public sealed class PatroniTopologySource : ITopologySource, IDisposable
 {
+    private readonly PatroniRestClient _client;
+    private readonly TopologyDiscovery _discovery;
+    private readonly EndpointSet _endpoints;
+    private string? _scope;
+
     public PatroniTopologySource(PatroniApiOptions options)
     {
-        Options = options;
+        _endpoints = new EndpointSet(PatroniEndpoint.ParseAll(options.Endpoints, options.DefaultPort));
+        _client = new PatroniRestClient(options);
+        _discovery = new TopologyDiscovery(_client);
     }
 
-    public PatroniApiOptions Options { get; }
+    public PatroniRestClient Client => _client;
 
-    public Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct) => throw new NotImplementedException();
+    public IReadOnlyList<Uri> Endpoints => _endpoints.Current;
 
-    public void Dispose()
+    public async Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct)
     {
+        ClusterSnapshot snapshot = await _discovery.DiscoverAsync(_endpoints.Current, ct).ConfigureAwait(false);
+        _endpoints.Observe(snapshot);
+        return snapshot with { Scope = snapshot.Scope ?? await ScopeAsync(snapshot.Source, ct).ConfigureAwait(false) };
     }
+
+    // Patroni 3.0.x leaves the scope out of /cluster; /patroni has it. Asked once.
+    private async Task<string?> ScopeAsync(Uri endpoint, CancellationToken ct)
+    {
+        if (_scope is not null)
+            return _scope;
+        try
+        {
+            _scope = (await _client.GetNodeStatusAsync(endpoint, ct).ConfigureAwait(false)).Scope;
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // The name is cosmetic: never fail a refresh over it.
+        }
+        return _scope;
+    }
+
+    public void Dispose() => _client.Dispose();
 }
