@@ -33,6 +33,8 @@ internal static class ProcessLauncher
         foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("PG", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(key);
         psi.Environment["HOME"] = workDir;
+        // Patroni writes temporary password files; keep them inside the sandbox so teardown removes them.
+        psi.Environment["TMPDIR"] = workDir;
         psi.Environment["LC_ALL"] = "C.UTF-8";
 
         return Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {program}.");
