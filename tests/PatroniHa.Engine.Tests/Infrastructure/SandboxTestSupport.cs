@@ -1,0 +1,29 @@
+using Npgsql;
+using PatroniHa.Engine.Sandbox;
+
+namespace PatroniHa.Engine.Tests.Infrastructure;
+
+/// <summary>Small helpers for tests that talk to a sandbox.</summary>
+public static class SandboxTestSupport
+{
+    /// <summary>A superuser connection string for one member (no pooling: members get killed).</summary>
+    public static string ConnectionString(SandboxCluster cluster, SandboxMember member, string database = "postgres") =>
+        new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = member.PgPort,
+            Username = cluster.Superuser.UserName,
+            Password = cluster.Superuser.Password,
+            Database = database,
+            Pooling = false,
+            Timeout = 5,
+        }.ConnectionString;
+
+    public static async Task<T> ScalarAsync<T>(SandboxCluster cluster, SandboxMember member, string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString(cluster, member));
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+}
