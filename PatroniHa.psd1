@@ -18,6 +18,7 @@
         'Get-PatroniHealth'
         'Start-PatroniSandbox'
         'Stop-PatroniSandbox'
+        'Switch-PatroniMode'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

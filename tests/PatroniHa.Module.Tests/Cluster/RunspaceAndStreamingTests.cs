@@ -43,8 +43,9 @@ public class RunspaceAndStreamingTests(SandboxFixture cluster)
         using var ps = cluster.Connect();
         using var shell = PowerShell.Create();
         shell.Runspace = ps.Runspace;
-        // Two rows at once, the third only after a long sleep on the server.
-        shell.AddScript("Invoke-PatroniQuery \"SELECT g, CASE WHEN g = 3 THEN pg_sleep(120)::text END AS slow, 'streaming-probe' AS tag FROM generate_series(1, 3) g\" -TimeoutSec 0");
+        // Two rows at once, the third only after a long sleep on the server. The rows are padded past the
+        // server's 8 kB send buffer, which PostgreSQL otherwise flushes only when the statement ends.
+        shell.AddScript("Invoke-PatroniQuery \"SELECT g, repeat('x', 65536) AS pad, CASE WHEN g = 3 THEN pg_sleep(120)::text END AS slow, 'streaming-probe' AS tag FROM generate_series(1, 3) g\" -TimeoutSec 0");
         var output = new PSDataCollection<PSObject>();
         var twoRows = new ManualResetEventSlim();
         output.DataAdded += (_, _) =>
