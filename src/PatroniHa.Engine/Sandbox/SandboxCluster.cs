@@ -18,7 +18,7 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
 
     private readonly SandboxOptions _options;
     private readonly Action<string> _progress;
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    private readonly HttpClient _http;
     private readonly SandboxEtcd _etcd;
     private readonly ClusterHealthProbe _probe;
     private readonly SandboxMember[] _members;
@@ -31,11 +31,16 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
         _progress = progress;
         Path = path;
         Binaries = binaries;
+        Tls = options.Tls ? SandboxCertificates.Create(System.IO.Path.Combine(path, "tls")) : null;
+        _http = new HttpClient(SandboxCertificates.CreateHandler(Tls?.CaCertificatePath)) { Timeout = Timeout.InfiniteTimeSpan };
+        if (options.ApiCredential is { } api)
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{api.UserName}:{api.Password}")));
         var ports = FreePorts.Allocate(2 + 2 * options.Nodes);
         _etcd = new SandboxEtcd(binaries.Etcd, path, ports[0], ports[1]);
         _members = Enumerable.Range(1, options.Nodes)
             .Select(i => new SandboxMember($"n{i}", ports[2 * i], ports[2 * i + 1],
-                System.IO.Path.Combine(path, $"n{i}"), binaries.Patroni, ApiAnswersAsync))
+                System.IO.Path.Combine(path, $"n{i}"), binaries.Patroni, options.Tls, ApiAnswersAsync))
             .ToArray();
         _probe = new ClusterHealthProbe(_http, _members.Select(m => (m.Name, m.ApiUrl)).ToList());
         Superuser = new NetworkCredential("postgres", NewPassword());
@@ -58,6 +63,15 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
     public NetworkCredential Superuser { get; }
 
     internal string ReplicatorPassword { get; }
+
+    /// <summary>The CA, certificate and key PEM files when the sandbox uses TLS; null otherwise.</summary>
+    public SandboxTlsFiles? Tls { get; }
+
+    /// <summary>PEM file of the sandbox's private CA (trust it for PostgreSQL and the REST API); null without TLS.</summary>
+    public string? CaCertificatePath => Tls?.CaCertificatePath;
+
+    /// <summary>Patroni REST API basic-auth credential (<see cref="SandboxOptions.ApiCredential"/>), if any.</summary>
+    public NetworkCredential? ApiCredential => _options.ApiCredential;
 
     /// <summary>etcd client URL (http://127.0.0.1:PORT).</summary>
     public Uri EtcdEndpoint => _etcd.ClientUrl;
@@ -152,7 +166,7 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
             Directory.CreateDirectory(m.Folder);
             File.WriteAllText(m.ConfigPath, MemberConfigWriter.Render(new MemberConfig(
                 Scope, m.Name, m.PgPort, m.ApiPort, EtcdEndpoint.Port, m.Folder, m.DataDir,
-                Binaries.PostgresBinDir, Superuser.Password, ReplicatorPassword, _options)));
+                Binaries.PostgresBinDir, Superuser.Password, ReplicatorPassword, _options, Tls)));
             // The config holds passwords.
             SandboxFolder.SetMode(m.ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }

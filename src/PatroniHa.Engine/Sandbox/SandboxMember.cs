@@ -15,9 +15,10 @@ public sealed class SandboxMember
     private readonly object _gate = new();
     private Process? _patroni;
 
-    internal SandboxMember(string name, int pgPort, int apiPort, string folder, string patroniBinary,
+    internal SandboxMember(string name, int pgPort, int apiPort, string folder, string patroniBinary, bool https,
         Func<Uri, CancellationToken, Task<bool>> apiAnswers)
     {
+        ApiUrl = new Uri($"{(https ? "https" : "http")}://127.0.0.1:{apiPort}");
         Name = name;
         PgPort = pgPort;
         ApiPort = apiPort;
@@ -30,7 +31,8 @@ public sealed class SandboxMember
     public string Name { get; }
     public int PgPort { get; }
     public int ApiPort { get; }
-    public Uri ApiUrl => new($"http://127.0.0.1:{ApiPort}");
+    /// <summary>http://127.0.0.1:PORT, or https:// when the sandbox uses TLS.</summary>
+    public Uri ApiUrl { get; }
     public string Folder { get; }
     public string DataDir => System.IO.Path.Combine(Folder, "data");
     public string ConfigPath => System.IO.Path.Combine(Folder, "patroni.yml");

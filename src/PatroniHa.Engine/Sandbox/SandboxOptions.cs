@@ -1,3 +1,4 @@
+using System.Net;
 using PatroniHa.Engine.Errors;
 
 namespace PatroniHa.Engine.Sandbox;
@@ -33,6 +34,13 @@ public sealed record SandboxOptions
     /// <summary>How long <see cref="SandboxCluster.StartAsync"/> waits for a healthy cluster.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>TLS everywhere: a throwaway CA signs a certificate for 127.0.0.1/localhost; PostgreSQL gets
+    /// <c>ssl: on</c> and accepts only TLS connections (hostssl), the REST API speaks https.</summary>
+    public bool Tls { get; init; }
+
+    /// <summary>Patroni's <c>restapi.authentication</c> (basic auth for the endpoints that change the cluster).</summary>
+    public NetworkCredential? ApiCredential { get; init; }
+
     /// <summary>Override of the etcd binary (null: PATH, then /usr/bin). Tests point it at a missing file.</summary>
     public string? EtcdPath { get; init; }
 
@@ -56,6 +64,9 @@ public sealed record SandboxOptions
             throw Invalid($"LoopWait + 2 * RetryTimeout must not exceed Ttl ({LoopWait} + 2 * {RetryTimeout} > {Ttl}).");
         if (StartTimeout <= TimeSpan.Zero)
             throw Invalid("StartTimeout must be positive.");
+        if (ApiCredential is { } c && (string.IsNullOrEmpty(c.UserName) || string.IsNullOrEmpty(c.Password)
+                                       || c.UserName.Contains(':')))
+            throw Invalid("ApiCredential needs a user name without ':' and a non-empty password.");
         if (Path is { } p && (p.Any(char.IsWhiteSpace) || p.IndexOfAny(['\'', '"', '\\', '$', '`']) >= 0))
             throw Invalid($"Path '{p}' must not contain whitespace, quotes, '\\', '$' or '`' (it goes into YAML and shell scripts).");
     }

@@ -32,6 +32,17 @@ public sealed class SharedClusterTests(SharedClusterFixture fixture)
     }
 
     [Fact]
+    public async Task WrongPasswordIsRejected()
+    {
+        var cluster = fixture.Cluster;
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(
+            SandboxTestSupport.ConnectionString(cluster, cluster.Members[0])) { Password = "not-the-password" };
+        await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => connection.OpenAsync());
+        Assert.Equal("28P01", e.SqlState); // invalid_password
+    }
+
+    [Fact]
     public void EndpointsAreLoopbackAndDistinct()
     {
         var cluster = fixture.Cluster;
