@@ -19,6 +19,9 @@
         'Start-PatroniSandbox'
         'Stop-PatroniSandbox'
         'Switch-PatroniMode'
+        'Test-PatroniFailover'
+        'Invoke-PatroniSwitchover'
+        'Invoke-PatroniFailover'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
