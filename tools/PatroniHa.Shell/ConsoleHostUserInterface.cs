@@ -2,20 +2,29 @@ using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Security;
+using System.Text.RegularExpressions;
 
 namespace PatroniHa.Shell;
 
 /// <summary>Writes every stream to the console; never prompts (it runs unattended).</summary>
-internal sealed class ConsoleHostUserInterface : PSHostUserInterface
+internal sealed partial class ConsoleHostUserInterface : PSHostUserInterface
 {
     private readonly ConsoleRawUserInterface _raw = new();
 
+    // Colour escapes only where a terminal shows them; plain text in files and CI logs.
+    private static readonly bool s_plain = Console.IsOutputRedirected || Environment.GetEnvironmentVariable("NO_COLOR") is not null;
+
     public override PSHostRawUserInterface RawUI => _raw;
 
-    public override void Write(string value) => Console.Write(value);
-    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Write(value);
-    public override void WriteLine(string value) => Console.WriteLine(value);
-    public override void WriteErrorLine(string value) => Console.Error.WriteLine(value);
+    public override void Write(string value) => Console.Write(Plain(value));
+    public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Console.Write(Plain(value));
+    public override void WriteLine(string value) => Console.WriteLine(Plain(value));
+    public override void WriteErrorLine(string value) => Console.Error.WriteLine(Plain(value));
+
+    private static string Plain(string text) => s_plain ? AnsiEscape().Replace(text, "") : text;
+
+    [GeneratedRegex(@"\x1b\[[0-9;]*[A-Za-z]")]
+    private static partial Regex AnsiEscape();
     public override void WriteDebugLine(string message) => Console.WriteLine("DEBUG: " + message);
     public override void WriteVerboseLine(string message) => Console.WriteLine("VERBOSE: " + message);
     public override void WriteWarningLine(string message) => Console.WriteLine("WARNING: " + message);

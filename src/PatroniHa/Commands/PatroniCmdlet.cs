@@ -13,7 +13,7 @@ public abstract class PatroniCmdlet : PSCmdlet
 {
     private readonly CancellationTokenSource _stopping = new();
 
-    protected CancellationToken Stopping => _stopping.Token;
+    protected CancellationToken StopToken => _stopping.Token;
 
     protected override void StopProcessing() => _stopping.Cancel();
 
@@ -32,7 +32,7 @@ public abstract class PatroniCmdlet : PSCmdlet
         {
             try
             {
-                return await work(queue, Stopping).ConfigureAwait(false);
+                return await work(queue, StopToken).ConfigureAwait(false);
             }
             finally
             {
@@ -64,12 +64,12 @@ public abstract class PatroniCmdlet : PSCmdlet
         }
         catch (PatroniHaException ex)
         {
-            if (Stopping.IsCancellationRequested)
+            if (StopToken.IsCancellationRequested)
                 throw new PipelineStoppedException();
             ThrowTerminatingError(ErrorRecords.From(ex));
             throw; // not reached
         }
-        catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
