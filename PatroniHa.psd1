@@ -22,6 +22,7 @@
         'Test-PatroniFailover'
         'Invoke-PatroniSwitchover'
         'Invoke-PatroniFailover'
+        'Measure-PatroniWorkload'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
