@@ -194,7 +194,7 @@ public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
         var (kind, hint) = status == 401
             ? (FailureKind.AuthenticationError,
                 text.Contains("no auth header", StringComparison.OrdinalIgnoreCase)
-                    ? "Patroni requires a user for this request (restapi.authentication); pass -Credential."
+                    ? "Patroni requires a user for this request (restapi.authentication); pass -ApiCredential."
                     : "Check the user name and password against restapi.authentication in patroni.yml.")
             : (FailureKind.PermissionDenied,
                 "Patroni denied access: check restapi.allowlist and, with verify_client, the client certificate.");
