@@ -99,6 +99,7 @@ public sealed class ClusterSession : IAsyncDisposable
         await _switchGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            ThrowIfDisposed(); // disconnected while this switch waited for another
             ClusterBackend replacement = await CreateBackendAsync(options, ct).ConfigureAwait(false);
             ClusterBackend old = Interlocked.Exchange(ref _backend, replacement);
             await old.RetireAsync().ConfigureAwait(false);
@@ -184,7 +185,16 @@ public sealed class ClusterSession : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        await Backend.DisposeAsync().ConfigureAwait(false);
-        _switchGate.Dispose();
+        // A switch in progress finishes first, so the backend it installs is the one disposed here.
+        // (The gate itself is not disposed: a switch racing this one must still be able to wait on it.)
+        await _switchGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Backend.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _switchGate.Release();
+        }
     }
 }

@@ -56,7 +56,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
         foreach (int port in PgPorts(cluster))
             observer.Ok($"Connect-PatroniCluster -SingleNode -HostName 127.0.0.1 -Port {port} -Credential $cred -Name m{port}", cluster.Variables());
         long Connections(int port) => (long)observer.Ok(
-            $"Invoke-PatroniQuery -Session m{port} 'SELECT count(*) FROM pg_stat_activity WHERE application_name = @a' -Parameters @{{ a = $a }} -As Scalar",
+            $"Invoke-PatroniQuery -Session m{port} -ReadOnly 'SELECT count(*) FROM pg_stat_activity WHERE application_name = @a' -Parameters @{{ a = $a }} -As Scalar",
             new Dictionary<string, object?> { ["a"] = appName }).Single().BaseObject;
 
         string run = Guid.NewGuid().ToString("N")[..8];
