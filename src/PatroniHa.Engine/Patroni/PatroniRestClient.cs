@@ -194,7 +194,7 @@ public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
         var (kind, hint) = status == 401
             ? (FailureKind.AuthenticationError,
                 text.Contains("no auth header", StringComparison.OrdinalIgnoreCase)
-                    ? "Patroni requires a user for this request (restapi.authentication); pass -ApiCredential."
+                    ? "Patroni requires a user for this request (restapi.authentication); pass -Credential."
                     : "Check the user name and password against restapi.authentication in patroni.yml.")
             : (FailureKind.PermissionDenied,
                 "Patroni denied access: check restapi.allowlist and, with verify_client, the client certificate.");
@@ -238,8 +238,8 @@ public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
         return new PatroniHaException(PatroniErrorIds.TopologyUnavailable,
             tls ? FailureKind.SecurityError : FailureKind.ConnectionError,
             tls
-                ? $"TLS with {endpoint} failed ({Reason(e)}). Trust its CA with RootCertificate, or use " +
-                  "SkipCertificateCheck for a test cluster only."
+                ? $"TLS with {endpoint} failed ({Reason(e)}). Trust its CA with -ApiRootCertificate " +
+                  "(a PEM file), or use -SkipCertificateCheck for a test cluster only."
                 : $"Cannot reach {endpoint} ({request}): {Reason(e)}.",
             endpoint, e);
     }

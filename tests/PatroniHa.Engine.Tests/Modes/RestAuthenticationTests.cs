@@ -51,7 +51,7 @@ public sealed class RestAuthenticationTests(ITestOutputHelper output)
             Assert.Equal(PatroniErrorIds.AuthenticationFailed, refused.ErrorId);
             Assert.Equal(FailureKind.AuthenticationError, refused.Kind);
             Assert.Contains("401", refused.Message);
-            Assert.Contains("-ApiCredential", refused.Message);
+            Assert.Contains("restapi.authentication", refused.Message);
         }
 
         // A wrong password is refused too, and not echoed.

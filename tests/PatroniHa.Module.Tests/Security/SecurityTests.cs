@@ -64,6 +64,9 @@ public class SecurityTests(TlsSandboxFixture cluster, ITestOutputHelper output)
             ScriptResult mismatch = ps.Run(Single(hostName, "VerifyFull"), Vars());
             Assert.StartsWith("PatroniDatabaseOperationFailed,", mismatch.FirstError!.FullyQualifiedErrorId);
             output.WriteLine(mismatch.FirstError.Exception.Message);
+            Assert.Equal(ErrorCategory.SecurityError, mismatch.FirstError.CategoryInfo.Category);
+            Assert.Contains("TLS connection", mismatch.FirstError.Exception.Message);
+            Assert.Contains("certificate lists", mismatch.FirstError.Exception.Message);
             // Same server, same CA: VerifyCA (no name check) accepts it, so it was the name that failed.
             ps.Ok(Single(hostName, "VerifyCA") + " -Name verifyca", Vars());
         }
@@ -73,6 +76,7 @@ public class SecurityTests(TlsSandboxFixture cluster, ITestOutputHelper output)
         string otherCa = folder.Write("other-ca.crt", OtherCaPem());
         ScriptResult wrongCa = ps.Run(Single("127.0.0.1", "VerifyFull", "$other"), Vars(("other", otherCa)));
         Assert.StartsWith("PatroniDatabaseOperationFailed,", wrongCa.FirstError!.FullyQualifiedErrorId);
+        Assert.Contains("-RootCertificate", wrongCa.FirstError.Exception.Message);
         ScriptResult wrongCaVerifyCa = ps.Run(Single("127.0.0.1", "VerifyCA", "$other"), Vars(("other", otherCa)));
         Assert.StartsWith("PatroniDatabaseOperationFailed,", wrongCaVerifyCa.FirstError!.FullyQualifiedErrorId);
 
@@ -92,7 +96,7 @@ public class SecurityTests(TlsSandboxFixture cluster, ITestOutputHelper output)
         Assert.NotNull(untrusted.FirstError);
         Assert.StartsWith("PatroniTopologyUnavailable,", untrusted.FirstError!.FullyQualifiedErrorId);
         output.WriteLine(untrusted.FirstError.Exception.Message);
-        Assert.Contains("certificate", untrusted.FirstError.Exception.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("-ApiRootCertificate", untrusted.FirstError.Exception.Message);
         Assert.Empty(ps.Ok("Get-PatroniSession"));
 
         // With it: trusted.
