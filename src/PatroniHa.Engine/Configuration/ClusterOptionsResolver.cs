@@ -122,7 +122,7 @@ public static class ClusterOptionsResolver
         if (value is null)
         {
             parser.Problem(K.PatroniHosts, $"{K.PatroniHosts} is not set: Patroni mode needs the REST API endpoints. "
-                + $"Give -Endpoint, set {K.PatroniHosts} (e.g. node1,node2,node3) in the environment or .env file, "
+                + $"Give -ApiEndpoint, set {K.PatroniHosts} (e.g. node1,node2,node3) in the environment or .env file, "
                 + "or memory.postgresql.patroni.apiHosts in YAML; or choose single-node mode.");
             return [];
         }

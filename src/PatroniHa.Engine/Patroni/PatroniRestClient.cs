@@ -238,8 +238,8 @@ public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
         return new PatroniHaException(PatroniErrorIds.TopologyUnavailable,
             tls ? FailureKind.SecurityError : FailureKind.ConnectionError,
             tls
-                ? $"TLS with {endpoint} failed ({Reason(e)}). Trust its CA with RootCertificate, or use " +
-                  "SkipCertificateCheck for a test cluster only."
+                ? $"TLS with {endpoint} failed ({Reason(e)}). Trust its CA with -ApiRootCertificate " +
+                  "(a PEM file), or use -SkipCertificateCheck for a test cluster only."
                 : $"Cannot reach {endpoint} ({request}): {Reason(e)}.",
             endpoint, e);
     }

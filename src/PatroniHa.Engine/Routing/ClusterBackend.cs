@@ -12,7 +12,7 @@ public abstract class ClusterBackend : IAsyncDisposable
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _inFlight;
-    private volatile bool _retiring;
+    private int _retiring;
 
     private protected ClusterBackend(ClusterOptions options)
     {
@@ -53,7 +53,7 @@ public abstract class ClusterBackend : IAsyncDisposable
     internal bool Enter()
     {
         Interlocked.Increment(ref _inFlight);
-        if (!_retiring)
+        if (Volatile.Read(ref _retiring) == 0)
             return true;
         Exit();
         return false;
@@ -61,14 +61,16 @@ public abstract class ClusterBackend : IAsyncDisposable
 
     internal void Exit()
     {
-        if (Interlocked.Decrement(ref _inFlight) == 0 && _retiring)
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Volatile.Read(ref _retiring) != 0)
             _drained.TrySetResult();
     }
 
     /// <summary>Stops taking new queries and waits for the running ones to finish.</summary>
     internal Task RetireAsync()
     {
-        _retiring = true;
+        // A full fence (not a volatile write): a query that saw "not retiring" in Enter must be counted here,
+        // or its backend would be disposed under it.
+        Interlocked.Exchange(ref _retiring, 1);
         if (Volatile.Read(ref _inFlight) == 0)
             _drained.TrySetResult();
         return _drained.Task;

@@ -99,6 +99,7 @@ public sealed class ClusterSession : IAsyncDisposable
         await _switchGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            ThrowIfDisposed(); // disconnected while this switch waited for another
             ClusterBackend replacement = await CreateBackendAsync(options, ct).ConfigureAwait(false);
             ClusterBackend old = Interlocked.Exchange(ref _backend, replacement);
             await old.RetireAsync().ConfigureAwait(false);
@@ -162,6 +163,13 @@ public sealed class ClusterSession : IAsyncDisposable
         {
             throw QueryErrors.Configuration(target, ex);
         }
+        catch (Exception ex) when (ex is NpgsqlException && IsTlsRejection(ex) && !ct.IsCancellationRequested)
+        {
+            TlsOptionsHint tls = new(backend.Options.Tls);
+            throw new PatroniHaException(PatroniErrorIds.DatabaseOperationFailed, FailureKind.SecurityError,
+                $"Database operation failed: the TLS connection to {target} was not accepted ({QueryErrors.Reason(ex)}). " +
+                tls.Advice, target.ToString(), ex);
+        }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
         {
             throw new PatroniHaException(PatroniErrorIds.DatabaseOperationFailed, FailureKind.ConnectionError,
@@ -169,6 +177,27 @@ public sealed class ClusterSession : IAsyncDisposable
                 "running there, that pg_hba.conf allows connections from this host, and the credentials " +
                 "(-Credential, or PATRONI_USER and PATRONI_PASSWORD).", target.ToString(), ex);
         }
+    }
+
+    private static bool IsTlsRejection(Exception ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Security.Authentication.AuthenticationException)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>What to check when PostgreSQL's certificate was refused, for the SslMode in use.</summary>
+    private readonly record struct TlsOptionsHint(PostgresTlsOptions Tls)
+    {
+        public string Advice =>
+            $"With -SslMode {Tls.SslMode} the server's certificate must be signed by the CA in -RootCertificate " +
+            $"(PATRONI_SSLROOTCERT{(Tls.RootCertificate is null ? ", not set: the system's trust store is used" : ": " + Tls.RootCertificate)})" +
+            (Tls.SslMode.Equals("VerifyFull", StringComparison.OrdinalIgnoreCase)
+                ? " and name the host connected to (connect by a name or address the certificate lists)."
+                : ".");
     }
 
     private void ThrowIfDisposed()
@@ -184,7 +213,16 @@ public sealed class ClusterSession : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
             return;
-        await Backend.DisposeAsync().ConfigureAwait(false);
-        _switchGate.Dispose();
+        // A switch in progress finishes first, so the backend it installs is the one disposed here.
+        // (The gate itself is not disposed: a switch racing this one must still be able to wait on it.)
+        await _switchGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Backend.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _switchGate.Release();
+        }
     }
 }

@@ -32,6 +32,17 @@ public sealed class StartPatroniSandboxCommand : PatroniCmdlet
     [Parameter]
     public SwitchParameter SynchronousMode { get; set; }
 
+    /// <summary>TLS everywhere with a throwaway CA (its path: CaCertificatePath on the result): PostgreSQL
+    /// accepts only TLS connections (hostssl), the REST API speaks https.</summary>
+    [Parameter]
+    public SwitchParameter Tls { get; set; }
+
+    /// <summary>Enables Patroni's REST API basic auth (restapi.authentication) with this user and password.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    [Credential]
+    public PSCredential? ApiCredential { get; set; }
+
     [Parameter]
     [ValidateRange(10, 3600)]
     public int TimeoutSec { get; set; } = 120;
@@ -45,6 +56,8 @@ public sealed class StartPatroniSandboxCommand : PatroniCmdlet
             Scope = Name,
             SynchronousMode = SynchronousMode,
             StartTimeout = TimeSpan.FromSeconds(TimeoutSec),
+            Tls = Tls,
+            ApiCredential = ApiCredential?.GetNetworkCredential(),
         };
         var progress = new ProgressRecord(1, "Starting Patroni sandbox", "Locating binaries");
         PatroniSandboxInfo info = Run(async (queue, ct) =>

@@ -60,36 +60,52 @@ public sealed class SwitchPatroniModeCommand : PatroniConnectionCmdlet
 
     protected override void ProcessRecord()
     {
-        PatroniSession session = Session ?? SessionRegistry.ForCurrentRunspace()?.Default
-            ?? throw new PipelineStoppedException(); // replaced below by the proper error
-        if (!session.IsConnected)
+        PatroniSession? session = Session ?? SessionRegistry.ForCurrentRunspace()?.Default;
+        if (session is null || !session.IsConnected)
+        {
             ThrowTerminatingError(Errors.ErrorRecords.NotConnected());
+            return;
+        }
 
         var target = Enum.Parse<ClusterMode>(Mode, ignoreCase: true);
+        // Bad settings are reported (InvalidConfiguration) before anything connects; the session is untouched.
         ConnectionRecipe recipe = session.Recipe.Overlay(BuildRecipe(FromEnvironment, EnvFile, ConfigPath, Credential));
         ClusterOptions options = ResolveOptions(recipe, target);
         string from = session.Mode;
         if (!ShouldProcess(session.Name, $"Switch from {from} to {target} ({options})"))
             return;
 
-        try
+        WriteVerbose($"Switching session '{session.Name}' from {from} to {options}");
+        // The failure is caught inside the work so it can be reported as a mode-switch failure.
+        PatroniHaException? failure = Run<PatroniHaException?>(async (_, ct) =>
         {
-            Run((_, ct) => session.Engine.SwitchAsync(options, ct), session.Engine);
-        }
-        catch (PipelineStoppedException)
+            try
+            {
+                await session.Engine.SwitchAsync(options, ct).ConfigureAwait(false);
+                return null;
+            }
+            catch (PatroniHaException ex) when (!ct.IsCancellationRequested)
+            {
+                return ex;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                return new PatroniHaException(PatroniErrorIds.DatabaseOperationFailed, FailureKind.ConnectionError,
+                    ex.Message, session.Name, ex);
+            }
+        }, session.Engine);
+
+        if (failure is not null)
         {
-            throw;
-        }
-        catch (Exception ex) when (ex is RuntimeException { ErrorRecord.Exception: PatroniHaException } or PatroniHaException)
-        {
-            var cause = ex as PatroniHaException ?? (PatroniHaException)((RuntimeException)ex).ErrorRecord.Exception;
-            ThrowTerminatingError(Errors.ErrorRecords.From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed, cause.Kind,
+            ThrowTerminatingError(Errors.ErrorRecords.From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed,
+                failure.Kind,
                 $"Could not switch session '{session.Name}' to {target}; it stays in {from} mode and keeps working. " +
-                $"Cause ({cause.ErrorId}): {cause.Message}", session.Name, cause)));
+                $"Cause ({failure.ErrorId}): {failure.Message}", session.Name, failure)));
+            return;
         }
 
         session.Recipe = recipe;
-        WriteVerbose($"Session '{session.Name}' switched from {from} to {target}.");
+        WriteVerbose($"Session '{session.Name}' switched from {from} to {target}; the {from} pools are closed.");
         HealthReport health = Run((_, ct) => session.Engine.GetHealthAsync(ct), session.Engine);
         WriteObject(new PatroniHealth(health, session.Name));
     }

@@ -18,11 +18,20 @@ public sealed class PatroniSandboxInfo
         ApiEndpoint = cluster.ApiEndpoints.Select(u => u.ToString().TrimEnd('/')).ToArray();
         Members = cluster.Members.Select(m => new PatroniSandboxMember(m.Name, m.PgPort, m.ApiPort)).ToArray();
         Leader = leader;
+        Credential = ToPSCredential(cluster.Superuser)!;
+        ApiCredential = ToPSCredential(cluster.ApiCredential);
+        CaCertificatePath = cluster.CaCertificatePath;
+    }
+
+    private static PSCredential? ToPSCredential(System.Net.NetworkCredential? credential)
+    {
+        if (credential is null)
+            return null;
         var password = new SecureString();
-        foreach (char c in cluster.Superuser.Password)
+        foreach (char c in credential.Password)
             password.AppendChar(c);
         password.MakeReadOnly();
-        Credential = new PSCredential(cluster.Superuser.UserName, password);
+        return new PSCredential(credential.UserName, password);
     }
 
     internal SandboxCluster Cluster { get; }
@@ -36,6 +45,13 @@ public sealed class PatroniSandboxInfo
 
     /// <summary>The PostgreSQL superuser of the sandbox.</summary>
     public PSCredential Credential { get; }
+
+    /// <summary>Patroni's REST API basic-auth user (Start-PatroniSandbox -ApiCredential), else null.</summary>
+    public PSCredential? ApiCredential { get; }
+
+    /// <summary>The throwaway CA (PEM) that signed every member's certificate (-Tls), else null. Pass it to
+    /// -RootCertificate and -ApiRootCertificate.</summary>
+    public string? CaCertificatePath { get; }
 
     public PatroniSandboxMember[] Members { get; }
 
