@@ -10,6 +10,7 @@ internal sealed record BenchOptions
     public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(5);
     public TimeSpan HealthCheckInterval { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(20);
+    public bool Trace { get; init; }
 
     public const string Usage = """
         Usage: patroniha-bench failover [options]
@@ -26,6 +27,7 @@ internal sealed record BenchOptions
           --probe-ms <n>           writable-probe pause between attempts (default 5)
           --health-check-sec <n>   session HealthCheckInterval (default 30, the module's default)
           --budget-min <n>         give up after this many minutes in all (default 20)
+          --trace                  print Npgsql's log of the PatroniHa session around each writable moment
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -46,6 +48,7 @@ internal sealed record BenchOptions
                 "--runs" => o with { Runs = Int(args, ref i, 1) },
                 "--planned" => o with { Planned = true },
                 "--sync" => o with { Synchronous = true },
+                "--trace" => o with { Trace = true },
                 "--pace-ms" => o with { Pace = TimeSpan.FromMilliseconds(Int(args, ref i, 0)) },
                 "--retry-ms" => o with { RetryDelay = TimeSpan.FromMilliseconds(Int(args, ref i, 0)) },
                 "--probe-ms" => o with { ProbeInterval = TimeSpan.FromMilliseconds(Int(args, ref i, 0)) },

@@ -12,13 +12,13 @@ namespace PatroniHa.Bench;
 /// the moment the probe saw the new leader accept a write (negative: before it).</summary>
 internal sealed record RunResult(int Run, string OldLeader, string NewLeader, double KillToWritableMs,
     double? PatroniHaMs, double? NpgsqlMs, double? TopologyMs, int ProbeAttempts, double ProbeAttemptMs,
-    ClientCheck PatroniHa, ClientCheck Npgsql, string? Note);
+    ClientCheck PatroniHa, ClientCheck Npgsql, double Load, string? Note);
 
 /// <summary>Errors during the run; acknowledged rows missing afterwards; rows present twice; rows present
 /// whose insert was not acknowledged (an error with unknown outcome that had in fact committed).</summary>
 internal sealed record ClientCheck(int Errors, int Acknowledged, int Lost, int Duplicated, int UnacknowledgedPresent);
 
-internal sealed class FailoverBench(BenchOptions options, Action<string> log)
+internal sealed class FailoverBench(BenchOptions options, Action<string> log, NpgsqlTrace? trace)
 {
     private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan SteadyTimeout = TimeSpan.FromSeconds(60);
@@ -100,11 +100,13 @@ internal sealed class FailoverBench(BenchOptions options, Action<string> log)
         await WaitSteadyAsync(writers, old, ct);
         var candidates = cluster.Members.Where(m => m != old).ToList();
 
+        trace?.Take(0, 0); // forget what came before this run
         using var observe = CancellationTokenSource.CreateLinkedTokenSource(ct);
         Task<long> topology = Task.Run(() => WatchTopologyAsync(session, old.Name, observe.Token));
         Task<SwitchoverOutcome>? switchover = null;
         using var rest = new PatroniRestClient(new PatroniApiOptions { Endpoints = [old.ApiUrl.ToString()] });
 
+        double load = LoadAverage();
         long t0;
         if (options.Planned)
         {
@@ -142,6 +144,8 @@ internal sealed class FailoverBench(BenchOptions options, Action<string> log)
 
         double? Rel(long at) => at == 0 ? null : Ms(probe.At, at);
         double? ha = Rel(writers[0].FirstAfterMark.At), npg = Rel(writers[1].FirstAfterMark.At);
+        if (trace is not null)
+            PrintTrace(run, probe.At, topologyAt, writers[0].FirstAfterMark.At);
 
         if (!options.Planned)
         {
@@ -161,7 +165,22 @@ internal sealed class FailoverBench(BenchOptions options, Action<string> log)
             checks.Add(await CheckAsync(cluster, now, w, run, ct));
 
         return new RunResult(run, old.Name, probe.Member, Ms(t0, probe.At), ha, npg, Rel(topologyAt),
-            probe.Attempts, probe.MedianAttemptMs, checks[0], checks[1], note);
+            probe.Attempts, probe.MedianAttemptMs, checks[0], checks[1], load, note);
+    }
+
+    /// <summary>The PatroniHa session's Npgsql activity from just before its topology named the new leader
+    /// (or 300 ms before writable) to its first write after it.</summary>
+    private void PrintTrace(int run, long writableAt, long topologyAt, long firstWriteAt)
+    {
+        long f = Stopwatch.Frequency;
+        long from = Math.Min(writableAt - f * 3 / 10, topologyAt == 0 ? long.MaxValue : topologyAt - f / 20);
+        long to = (firstWriteAt == 0 ? writableAt + f : firstWriteAt) + f / 50;
+        var entries = trace!.Take(from, to)
+            .Where(e => !e.What.Contains("/*Npgsql*/") && !e.What.Contains("bench_probe"))
+            .ToList();
+        log($"run {run}: Npgsql log of the PatroniHa session, ms relative to writable ({entries.Count} entries)");
+        foreach (var e in entries)
+            log($"    end {Ms(writableAt, e.At),8:+0.0;-0.0}  took {e.DurationMs,6:0.0}  {e.What}");
     }
 
     /// <summary>Both clients have written a few rows to the current leader: they are in their steady state.</summary>
@@ -237,6 +256,19 @@ internal sealed class FailoverBench(BenchOptions options, Action<string> log)
         }.ConnectionString);
         await connection.OpenAsync(ct);
         return connection;
+    }
+
+    /// <summary>1-minute load average: other work on the machine stretches every figure.</summary>
+    public static double LoadAverage()
+    {
+        try
+        {
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return double.NaN;
+        }
     }
 
     private static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;

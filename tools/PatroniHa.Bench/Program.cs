@@ -36,7 +36,8 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
 var clock = Stopwatch.StartNew();
 void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
 
-var bench = new FailoverBench(options, Log);
+using var trace = NpgsqlTrace.Install(options.Trace);
+var bench = new FailoverBench(options, Log, trace);
 bool headerPrinted = false;
 int exit = 0;
 try

@@ -5,7 +5,7 @@ namespace PatroniHa.Bench;
 /// <summary>The table: one line per run as it finishes, then median and max per client.</summary>
 internal static class Report
 {
-    private const string Row = "{0,3}  {1,-7} {2,14}  {3,12}  {4,12}  {5,12}  {6,7}  {7,7}  {8,9}  {9,9}";
+    private const string Row = "{0,3}  {1,-7} {2,14}  {3,12}  {4,12}  {5,12}  {6,7}  {7,7}  {8,9}  {9,5}  {10,5}";
 
     public static void Header(BenchOptions o, string npgsql)
     {
@@ -17,9 +17,10 @@ internal static class Report
         Console.WriteLine($"Npgsql:    {npgsql}");
         Console.WriteLine();
         Console.WriteLine("Client columns: first successful write after the new leader became writable (ms; negative = before the probe saw it).");
-        Console.WriteLine("topology: when the session's monitor first named the new leader, same origin. errors/lost: PatroniHa/Npgsql.");
+        Console.WriteLine("topology: when the session's monitor first named the new leader, same origin. probe: attempts, median ms each.");
+        Console.WriteLine($"errors/lost: PatroniHa/Npgsql. load: 1-minute load average at the {(o.Planned ? "request" : "kill")} ({Environment.ProcessorCount} cores).");
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, "run", "leader", o.Planned ? "req→writable" : "kill→writable",
-            "PatroniHa", "Npgsql", "topology", "probe", "", "errors", "lost"));
+            "PatroniHa", "Npgsql", "topology", "probe", "", "errors", "lost", "load"));
     }
 
     public static void Line(RunResult r)
@@ -27,7 +28,7 @@ internal static class Report
         Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Row, r.Run, $"{r.OldLeader}→{r.NewLeader}",
             $"{r.KillToWritableMs:0} ms", Fmt(r.PatroniHaMs), Fmt(r.NpgsqlMs), Fmt(r.TopologyMs),
             $"{r.ProbeAttempts}x", $"{r.ProbeAttemptMs:0.0}ms",
-            $"{r.PatroniHa.Errors}/{r.Npgsql.Errors}", $"{r.PatroniHa.Lost}/{r.Npgsql.Lost}"));
+            $"{r.PatroniHa.Errors}/{r.Npgsql.Errors}", $"{r.PatroniHa.Lost}/{r.Npgsql.Lost}", $"{r.Load:0.0}"));
         if (r.Note is not null)
             Console.WriteLine($"     note: {r.Note}");
     }

@@ -13,8 +13,8 @@ namespace PatroniHa.Bench;
 /// </summary>
 internal abstract class WriterLoop(string name, TimeSpan pace, TimeSpan retryDelay)
 {
-    public const string InsertSql =
-        "INSERT INTO bench_writes(client, run, seq) VALUES (@client, @run, @seq) RETURNING inet_server_port()";
+    // The comment names the client in Npgsql's log (--trace).
+    protected string InsertSql => $"/*{Name}*/ INSERT INTO bench_writes(client, run, seq) VALUES (@client, @run, @seq) RETURNING inet_server_port()";
 
     private readonly object _gate = new();
     private readonly Dictionary<int, HashSet<long>> _acked = [];
