@@ -12,7 +12,7 @@ internal static class Report
         Console.WriteLine($"PatroniHa failover benchmark: {o.Runs} {(o.Planned ? "planned switchovers (POST /switchover)" : "unplanned failovers (SIGKILL of the leader's Patroni and PostgreSQL)")}, " +
                           $"3 members, ttl 10, synchronous_mode {(o.Synchronous ? "on" : "off")}");
         Console.WriteLine($"clients insert continuously (pause {o.Pace.TotalMilliseconds:0} ms after a success, {o.RetryDelay.TotalMilliseconds:0} ms after a failure); " +
-                          $"probe: fresh connection + INSERT per surviving member every {o.ProbeInterval.TotalMilliseconds:0} ms");
+                          $"probe: INSERT on a held non-pooled connection per surviving member every {o.ProbeInterval.TotalMilliseconds:0} ms");
         Console.WriteLine($"PatroniHa: ClusterSession, HealthCheckInterval {o.HealthCheckInterval.TotalSeconds:0} s, FailoverTimeout 60 s");
         Console.WriteLine($"Npgsql:    {npgsql}");
         Console.WriteLine();
