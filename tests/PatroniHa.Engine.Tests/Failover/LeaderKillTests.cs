@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using PatroniHa.Engine.Sandbox;
+using PatroniHa.Engine.Sessions;
+using PatroniHa.Engine.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace PatroniHa.Engine.Tests.Failover;
+
+/// <summary>
+/// Unplanned failovers under continuous writes and reads, each on its own synchronous-mode cluster (so the
+/// server side promises acknowledged commits survive too).
+/// </summary>
+[Collection(OwnClusterCollection.Name)]
+public sealed class LeaderKillTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task LeaderKilledWithSigkill_WritesMoveToTheNewLeaderWithoutLossOrReplay()
+    {
+        await RunAsync("fo-kill", old => old.Kill());
+    }
+
+    [Fact]
+    public async Task ZombiePrimary_PatroniKilledOnTheLeader_WritesMoveOnceANewLeaderIsElected()
+    {
+        await RunAsync("fo-zombie", old => old.KillPatroni());
+    }
+
+    private async Task RunAsync(string scope, Action<SandboxMember> fail)
+    {
+        PrerequisiteCheck.EnsureSandboxBinaries();
+        await using var cluster = await SandboxCluster.StartAsync(
+            new SandboxOptions { Nodes = 3, SynchronousMode = true, Scope = scope }, output.WriteLine);
+        string oldName = await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+        await using ClusterSession session = await SessionFactory.ConnectAsync(ProbeWorkload.Options(cluster), CancellationToken.None);
+        await using var workload = new ProbeWorkload(session, "probe", withIdempotentWriter: true);
+        await workload.StartAsync();
+        await workload.WaitForAcknowledgedWritesAsync(_ => true, 100, TimeSpan.FromSeconds(30));
+
+        double failedAt = workload.NowMs;
+        fail(cluster[oldName]);
+        string newName = await cluster.WaitForNewLeaderAsync(oldName, TimeSpan.FromSeconds(60));
+        double electedSeenAt = workload.NowMs;
+        await workload.WaitForAcknowledgedWritesAsync(s => s == newName, 100, TimeSpan.FromSeconds(60));
+        await workload.StopAsync();
+
+        SandboxMember newLeader = cluster[newName];
+        Verdict verdict = await workload.VerifyAsync(cluster, newLeader);
+        Verdict idempotent = await workload.VerifyAsync(cluster, newLeader, workload.IdempotentTable, workload.IdempotentWrites);
+        string description = workload.Describe(verdict);
+        double firstOnNew = workload.Writes.Where(w => w.Server == newName).Min(w => w.EndMs);
+        var events = FailoverAssertions.Drain(session);
+        output.WriteLine($"{scope}: failed {oldName} at {failedAt:0} ms, test saw {newName} elected at {electedSeenAt:0} ms, " +
+                         $"first write acknowledged there at {firstOnNew:0} ms; {session.Statistics}");
+        output.WriteLine(description);
+        foreach (var e in events) output.WriteLine($"  {e.At:HH:mm:ss.fff} {e.Kind} {e.Message}");
+
+        verdict.AssertSafe(description);
+        idempotent.AssertSafe(description);
+        Assert.True(idempotent.Unknown.Count == 0, "an idempotent write's unknown outcome is retried, never reported\n" + description);
+        Assert.True(verdict.Failed.Count == 0 && idempotent.Failed.Count == 0, "a write gave up\n" + description);
+        Assert.True(verdict.Unknown.Count <= 3, $"too many outcome-unknown writes\n{description}");
+        FailoverAssertions.AssertLeaderChangeSeen(session, events, session.Backend.Writer!.Address, workload, newName, description);
+        FailoverAssertions.AssertReadsKeptGoing(workload, description);
+        // No write hangs on the old leader: the session follows within moments of the election
+        // (a generous bound; the test's own view of the election lags by its poll interval too).
+        Assert.True(firstOnNew - electedSeenAt < 5_000, $"writes resumed {firstOnNew - electedSeenAt:0} ms after the election was seen\n{description}");
+    }
+}
