@@ -26,7 +26,8 @@ public sealed class TopologyMonitor : IAsyncDisposable
     private readonly object _gate = new();
     private TaskCompletionSource _changed = NewSignal();
     private volatile ClusterSnapshot? _current;
-    private string? _lastLeaderName;
+    // The last leader seen, kept as seen: a leaderless snapshot in between may no longer list it at all.
+    private PatroniMember? _lastLeader;
     private string? _suspectLeader;
     private DateTimeOffset? _failoverStartedAt;
     private long _leaderApiDownSince; // Stopwatch timestamp; 0 while the leader's REST API answers
@@ -187,7 +188,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
         bool leaderApiDown = newLeader is not null && SafeIsMemberApiDown(newLeader);
         lock (_gate)
         {
-            oldLeader = _current?.Members.FirstOrDefault(m => m.Name == _lastLeaderName);
+            oldLeader = _lastLeader;
             _current = snapshot;
             LastRefreshedAt = snapshot.ReadAt;
             if (newLeader is null)
@@ -196,7 +197,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
             }
             else if (newLeader.Name != _suspectLeader)
             {
-                moved = _lastLeaderName is not null && _lastLeaderName != newLeader.Name;
+                moved = _lastLeader is not null && _lastLeader.Name != newLeader.Name;
                 if (moved)
                 {
                     // A planned switchover (or a failover first seen here) gets both messages too.
@@ -206,7 +207,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
                 }
                 if (moved || _failoverStartedAt is not null)
                     _events.Verbose($"Failover complete - new primary: {newLeader.Address}");
-                _lastLeaderName = newLeader.Name;
+                _lastLeader = newLeader;
                 _suspectLeader = null;
                 _failoverStartedAt = null;
             }

@@ -23,10 +23,12 @@ public sealed class LeaderKillTests(ITestOutputHelper output)
     [Fact]
     public async Task ZombiePrimary_PatroniKilledOnTheLeader_WritesMoveOnceANewLeaderIsElected()
     {
-        await RunAsync("fo-zombie", old => old.KillPatroni());
+        await RunAsync("fo-zombie", old => old.KillPatroni(), longWriteOnOldLeader: true);
     }
 
-    private async Task RunAsync(string scope, Action<SandboxMember> fail)
+    /// <param name="longWriteOnOldLeader">Also start a write that runs for minutes on the old leader right after
+    /// the failure: once the new leader is elected it must be broken off as "outcome unknown", not left hanging.</param>
+    private async Task RunAsync(string scope, Action<SandboxMember> fail, bool longWriteOnOldLeader = false)
     {
         PrerequisiteCheck.EnsureSandboxBinaries();
         await using var cluster = await SandboxCluster.StartAsync(
@@ -41,6 +43,21 @@ public sealed class LeaderKillTests(ITestOutputHelper output)
         using var probeStop = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         Task<(string Member, double At)> writable = FirstWritableAsync(cluster, oldName, workload, probeStop.Token);
         fail(cluster[oldName]);
+        Task<(Exception? Error, string? Server, double EndMs)>? longWrite = longWriteOnOldLeader
+            ? Task.Run(async () =>
+            {
+                try
+                {
+                    var r = await session.ExecuteAsync(new Execution.QueryRequest("SELECT pg_sleep(120)") { TimeoutSeconds = 0 },
+                        null, CancellationToken.None);
+                    return ((Exception?)null, (string?)r.Server.Name, workload.NowMs);
+                }
+                catch (Exception e)
+                {
+                    return (e, null, workload.NowMs);
+                }
+            })
+            : null;
         string newName = await cluster.WaitForNewLeaderAsync(oldName, TimeSpan.FromSeconds(60));
         double electedSeenAt = workload.NowMs;
         await workload.WaitForAcknowledgedWritesAsync(s => s == newName, 100, TimeSpan.FromSeconds(60));
@@ -61,6 +78,15 @@ public sealed class LeaderKillTests(ITestOutputHelper output)
         foreach (var w in workload.Writes.Where(w => w.EndMs > writableAt - 1500 && w.StartMs < firstOnNew + 50))
             output.WriteLine($"  write #{w.Seq} {w.StartMs:0}→{w.EndMs:0} ms {w.Outcome} on {w.Server}");
 
+        if (longWrite is not null)
+        {
+            Assert.True(longWrite.Wait(TimeSpan.FromSeconds(30)), "the long write on the old leader still hangs");
+            var (error, server, endMs) = await longWrite;
+            output.WriteLine($"long write on {oldName}: ended at {endMs:0} ms ({endMs - writableAt:0} ms after {newName} became writable): " +
+                             (error is null ? $"succeeded on {server}" : $"{(error as Errors.PatroniHaException)?.ErrorId} {error.Message}"));
+            Assert.Equal(Errors.PatroniErrorIds.CommitOutcomeUnknown, Assert.IsType<Errors.PatroniHaException>(error).ErrorId);
+            Assert.True(endMs - writableAt < 5_000, "the long write on the old leader was not broken off when the leader moved");
+        }
         verdict.AssertSafe(description);
         idempotent.AssertSafe(description);
         Assert.True(idempotent.Unknown.Count == 0, "an idempotent write's unknown outcome is retried, never reported\n" + description);
