@@ -32,7 +32,7 @@ public sealed class QueryExecutor
     public QueryExecutor(SessionStatistics stats)
     {
         _stats = stats;
-        _writePipeline = BuildPipeline(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50));
+        _writePipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(25));
         _readPipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(100));
     }
 
@@ -49,6 +49,10 @@ public sealed class QueryExecutor
                 UseJitter = true,
                 Delay = delay,
                 MaxDelay = maxDelay,
+                // An attempt that already waited for the monitor (no leader yet, server unreachable) goes again at
+                // once: the wait ended because the topology changed, and every millisecond counts after a failover.
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    args.Outcome.Exception is RetryableFailure { Waited: true } ? TimeSpan.Zero : null),
             })
             .Build();
 
@@ -132,19 +136,19 @@ public sealed class QueryExecutor
             {
                 if (FailureClassifier.SignalsRoleChange(ex) || ticket?.Aborted == true)
                     a.Backend.ReportFailure(target);
-                throw Decide(a, target, FailureClassifier.Classify(ex, sent, callerToken), ex);
+                throw Decide(a, target, FailureClassifier.Classify(ex, sent, callerToken), ex, ticket?.Aborted == true);
             }
         }
     }
 
-    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex)
+    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false)
     {
         bool mayRunAgain = a.Request.ReadOnly || a.Request.Idempotent;
         return failure switch
         {
             FailureClass.NotSent when !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
             FailureClass.OutcomeUnknown when mayRunAgain && !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
-            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex),
+            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex, demoted),
             FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
             FailureClass.Configuration => QueryErrors.Configuration(target, ex),
             FailureClass.Canceled => QueryErrors.Canceled(a.Request, ex),
@@ -157,7 +161,7 @@ public sealed class QueryExecutor
         if (backend.Writer is { } writer)
             return writer;
         await backend.WaitForChangeAsync(WaitForLeader, ct).ConfigureAwait(false);
-        throw new RetryableFailure(null, "No primary node found in cluster");
+        throw new RetryableFailure(null, "No primary node found in cluster") { Waited = true };
     }
 
     private static RouteTarget NextReader(Attempt a)
@@ -183,7 +187,7 @@ public sealed class QueryExecutor
             a.Backend.ReportFailure(target);
             if (!a.Request.ReadOnly)
                 await a.Backend.WaitForChangeAsync(WaitForLeader, callerToken).ConfigureAwait(false);
-            throw new RetryableFailure(target, ex.Message, ex);
+            throw new RetryableFailure(target, ex.Message, ex) { Waited = !a.Request.ReadOnly };
         }
     }
 
