@@ -7,9 +7,13 @@ namespace PatroniHa.Engine.Execution;
 /// <summary>The user-facing errors a statement can end in; each message says what to do next.</summary>
 internal static class QueryErrors
 {
-    public static PatroniHaException OutcomeUnknown(RouteTarget target, QueryRequest request, Exception cause) =>
+    public static PatroniHaException OutcomeUnknown(RouteTarget target, QueryRequest request, Exception cause,
+        bool demoted = false) =>
         new(PatroniErrorIds.CommitOutcomeUnknown, FailureKind.ConnectionError,
-            $"The connection to {target} broke after the statement was sent, so it may or may not have committed: " +
+            (demoted
+                ? $"{target} stopped being the leader while the statement was running there, so the session broke it off; " +
+                  "it may or may not have committed (on the old leader only): "
+                : $"The connection to {target} broke after the statement was sent, so it may or may not have committed: ") +
             $"'{request.Summary}' ({Reason(cause)}). It was not run again, to avoid running it twice. Check whether " +
             "its effect is there before re-running it; statements that are safe to repeat can be marked -Idempotent.",
             request.Summary, cause);

@@ -24,12 +24,15 @@ public sealed class QueryExecutor
     private readonly SessionStatistics _stats;
     private readonly ResiliencePipeline _writePipeline;
     private readonly ResiliencePipeline _readPipeline;
-    private readonly ConcurrentDictionary<(ClusterBackend, string), long> _verifiedEpochs = new();
+    private readonly ConcurrentDictionary<(ClusterBackend, string), (long Epoch, long At)> _verifiedEpochs = new();
+
+    /// <summary>How often a write re-checks its server is read-write while the topology is unconfirmed.</summary>
+    private static readonly TimeSpan UnconfirmedRecheck = TimeSpan.FromSeconds(1);
 
     public QueryExecutor(SessionStatistics stats)
     {
         _stats = stats;
-        _writePipeline = BuildPipeline(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50));
+        _writePipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(25));
         _readPipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(100));
     }
 
@@ -46,6 +49,10 @@ public sealed class QueryExecutor
                 UseJitter = true,
                 Delay = delay,
                 MaxDelay = maxDelay,
+                // An attempt that already waited for the monitor (no leader yet, server unreachable) goes again at
+                // once: the wait ended because the topology changed, and every millisecond counts after a failover.
+                DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
+                    args.Outcome.Exception is RetryableFailure { Waited: true } ? TimeSpan.Zero : null),
             })
             .Build();
 
@@ -89,39 +96,59 @@ public sealed class QueryExecutor
     private async ValueTask<QueryResult> RunOnceAsync(Attempt a, CancellationToken ct)
     {
         a.Count++;
-        RouteTarget target = a.Request.ReadOnly ? NextReader(a) : await CurrentWriterAsync(a.Backend, ct).ConfigureAwait(false);
-        NpgsqlConnection connection = await OpenAsync(a, target, ct).ConfigureAwait(false);
+        if (a.Request.ReadOnly)
+            return await RunOnAsync(a, NextReader(a), null, ct).ConfigureAwait(false);
+
+        RouteTarget target = await CurrentWriterAsync(a.Backend, ct).ConfigureAwait(false);
+        // The write is registered before it opens a connection, so a leader change from now on aborts it;
+        // a change that came just before is caught by the check below.
+        using ClusterBackend.WriteTicket ticket = a.Backend.TrackWrite(target);
+        if (a.Backend.Writer?.Name != target.Name)
+            throw new RetryableFailure(target, $"{target} stopped being the leader");
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ticket.Token);
+        return await RunOnAsync(a, target, ticket, linked.Token, ct).ConfigureAwait(false);
+    }
+
+    private ValueTask<QueryResult> RunOnAsync(Attempt a, RouteTarget target, ClusterBackend.WriteTicket? ticket,
+        CancellationToken ct) => RunOnAsync(a, target, ticket, ct, ct);
+
+    /// <param name="token">Cancels the statement: the caller's token, plus the leader-change abort for writes.</param>
+    /// <param name="callerToken">The caller's own token: only its cancellation counts as "cancelled".</param>
+    private async ValueTask<QueryResult> RunOnAsync(Attempt a, RouteTarget target, ClusterBackend.WriteTicket? ticket,
+        CancellationToken token, CancellationToken callerToken)
+    {
+        NpgsqlConnection connection = await OpenAsync(a, target, token, callerToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             if (!a.Request.ReadOnly)
-                await FenceAsync(a.Backend, target, connection, ct).ConfigureAwait(false);
+                await FenceAsync(a.Backend, target, connection, token, callerToken).ConfigureAwait(false);
 
             bool sent = false;
             try
             {
                 object? value = await StatementRunner.RunAsync(connection, a.Request, a.Sink,
-                    () => sent = true, () => a.RowsDelivered = true, ct).ConfigureAwait(false);
+                    () => sent = true, () => a.RowsDelivered = true, token).ConfigureAwait(false);
                 if (!a.Request.ReadOnly)
                     a.Backend.ReportWriteSucceeded(target);
                 return new QueryResult(target, value, a.Count);
             }
             catch (Exception ex) when (ex is not RetryableFailure)
             {
-                if (FailureClassifier.SignalsRoleChange(ex))
+                if (FailureClassifier.SignalsRoleChange(ex) || ticket?.Aborted == true)
                     a.Backend.ReportFailure(target);
-                throw Decide(a, target, FailureClassifier.Classify(ex, sent, ct), ex);
+                throw Decide(a, target, FailureClassifier.Classify(ex, sent, callerToken), ex, ticket?.Aborted == true);
             }
         }
     }
 
-    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex)
+    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false)
     {
         bool mayRunAgain = a.Request.ReadOnly || a.Request.Idempotent;
         return failure switch
         {
             FailureClass.NotSent when !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
             FailureClass.OutcomeUnknown when mayRunAgain && !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
-            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex),
+            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex, demoted),
             FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
             FailureClass.Configuration => QueryErrors.Configuration(target, ex),
             FailureClass.Canceled => QueryErrors.Canceled(a.Request, ex),
@@ -134,7 +161,7 @@ public sealed class QueryExecutor
         if (backend.Writer is { } writer)
             return writer;
         await backend.WaitForChangeAsync(WaitForLeader, ct).ConfigureAwait(false);
-        throw new RetryableFailure(null, "No primary node found in cluster");
+        throw new RetryableFailure(null, "No primary node found in cluster") { Waited = true };
     }
 
     private static RouteTarget NextReader(Attempt a)
@@ -145,46 +172,54 @@ public sealed class QueryExecutor
         return readers[0];
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(Attempt a, RouteTarget target, CancellationToken ct)
+    private static async Task<NpgsqlConnection> OpenAsync(Attempt a, RouteTarget target, CancellationToken token,
+        CancellationToken callerToken)
     {
         try
         {
-            return await a.Backend.DataSource(target, a.Request.Database).OpenConnectionAsync(ct).ConfigureAwait(false);
+            return await a.Backend.DataSource(target, a.Request.Database).OpenConnectionAsync(token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            FailureClass failure = FailureClassifier.Classify(ex, sent: false, ct);
+            FailureClass failure = FailureClassifier.Classify(ex, sent: false, callerToken);
             if (failure != FailureClass.NotSent)
                 throw Decide(a, target, failure, ex);
             a.Backend.ReportFailure(target);
             if (!a.Request.ReadOnly)
-                await a.Backend.WaitForChangeAsync(WaitForLeader, ct).ConfigureAwait(false);
-            throw new RetryableFailure(target, ex.Message, ex);
+                await a.Backend.WaitForChangeAsync(WaitForLeader, callerToken).ConfigureAwait(false);
+            throw new RetryableFailure(target, ex.Message, ex) { Waited = !a.Request.ReadOnly };
         }
     }
 
-    /// <summary>After any leader change, check once that the server we write to is really read-write.</summary>
-    private async Task FenceAsync(ClusterBackend backend, RouteTarget target, NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>
+    /// After any leader change, check once that the server we write to is really read-write; while the REST
+    /// API is unreachable (a leader change could go unseen) check again at least every
+    /// <see cref="UnconfirmedRecheck"/>.
+    /// </summary>
+    private async Task FenceAsync(ClusterBackend backend, RouteTarget target, NpgsqlConnection connection,
+        CancellationToken token, CancellationToken callerToken)
     {
         long epoch = backend.Epoch;
-        if (_verifiedEpochs.TryGetValue((backend, target.Name), out long verified) && verified == epoch)
+        if (_verifiedEpochs.TryGetValue((backend, target.Name), out var verified) && verified.Epoch == epoch &&
+            (!backend.TopologyUnconfirmed || Stopwatch.GetElapsedTime(verified.At) < UnconfirmedRecheck))
             return;
         bool readWrite;
         try
         {
-            readWrite = await StatementRunner.IsReadWriteAsync(connection, ct).ConfigureAwait(false);
+            readWrite = await StatementRunner.IsReadWriteAsync(connection, token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (FailureClassifier.Classify(ex, sent: false, ct) == FailureClass.NotSent)
+        catch (Exception ex) when (FailureClassifier.Classify(ex, sent: false, callerToken) == FailureClass.NotSent)
         {
             backend.ReportFailure(target);
             throw new RetryableFailure(target, ex.Message, ex);
         }
         if (!readWrite)
         {
-            backend.ReportFailure(target);
+            // Patroni names the leader a moment before promotion finishes: retry shortly, no alarm.
+            _verifiedEpochs.TryRemove((backend, target.Name), out _);
             throw new RetryableFailure(target, $"{target} is still in recovery (not yet promoted)");
         }
-        _verifiedEpochs[(backend, target.Name)] = epoch;
+        _verifiedEpochs[(backend, target.Name)] = (epoch, Stopwatch.GetTimestamp());
     }
 
     /// <summary>One statement's journey through the retries.</summary>

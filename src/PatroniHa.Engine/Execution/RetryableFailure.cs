@@ -14,6 +14,9 @@ internal sealed class RetryableFailure : Exception
 
     public RouteTarget? Target { get; }
 
+    /// <summary>The attempt already waited for the topology to change: retry at once, no back-off on top.</summary>
+    public bool Waited { get; init; }
+
     /// <summary>No leader was known when the attempt was made.</summary>
     public bool NoLeader => Target is null;
 }

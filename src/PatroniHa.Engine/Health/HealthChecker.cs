@@ -22,7 +22,13 @@ public static class HealthChecker
         var problems = new List<string>();
         ClusterSnapshot? topology = patroni.Monitor.Current;
         if (patroni.Monitor.LastError is { } restError)
-            problems.Add($"Patroni REST API unreachable, serving from the last known topology ({topology?.ReadAt:u}): {restError.Message}");
+        {
+            // One line: the per-endpoint reasons, without the multi-line advice of the full error.
+            string reasons = string.Join("; ", restError.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => l.StartsWith("- ", StringComparison.Ordinal)).Select(l => l[2..]));
+            problems.Add($"Patroni REST API unreachable: serving from the last known topology (read {topology?.ReadAt:u}), " +
+                         $"checked against the servers themselves; the session keeps trying. {(reasons.Length > 0 ? reasons : restError.Message)}");
+        }
         if (topology is null)
         {
             problems.Add("No topology known.");

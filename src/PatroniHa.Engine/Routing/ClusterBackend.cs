@@ -11,6 +11,7 @@ namespace PatroniHa.Engine.Routing;
 public abstract class ClusterBackend : IAsyncDisposable
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<WriteTicket, byte> _writes = new();
     private int _inFlight;
     private int _retiring;
 
@@ -49,6 +50,71 @@ public abstract class ClusterBackend : IAsyncDisposable
 
     /// <summary>Waits for the topology to change (or <paramref name="max"/>) before a write is tried again.</summary>
     public virtual Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => Task.Delay(max, ct);
+
+    /// <summary>
+    /// True while the topology could not be confirmed lately (the Patroni REST API is unreachable): writes then
+    /// re-check that their server is read-write more often, since a leader change could go unseen.
+    /// </summary>
+    public virtual bool TopologyUnconfirmed => false;
+
+    /// <summary>
+    /// Registers a write about to run on <paramref name="target"/>. Its token is cancelled when that member
+    /// stops being the leader (<see cref="AbortWrites"/>), so a write stuck on a demoted or zombie primary
+    /// (e.g. waiting for a synchronous standby that was promoted) ends as "outcome unknown" instead of hanging.
+    /// </summary>
+    internal WriteTicket TrackWrite(RouteTarget target)
+    {
+        var ticket = new WriteTicket(this, target.Name);
+        _writes.TryAdd(ticket, 0);
+        return ticket;
+    }
+
+    /// <summary>Cancels every running write whose member <paramref name="demoted"/> says lost the leadership.</summary>
+    internal int AbortWrites(Func<string, bool> demoted)
+    {
+        int aborted = 0;
+        foreach (WriteTicket ticket in _writes.Keys)
+        {
+            if (demoted(ticket.Member) && ticket.Abort())
+                aborted++;
+        }
+        return aborted;
+    }
+
+    internal sealed class WriteTicket(ClusterBackend owner, string member) : IDisposable
+    {
+        private readonly CancellationTokenSource _abort = new();
+        private int _state; // 0 running, 1 aborted, 2 disposed
+
+        public string Member { get; } = member;
+
+        public CancellationToken Token => _abort.Token;
+
+        public bool Aborted => Volatile.Read(ref _state) == 1;
+
+        internal bool Abort()
+        {
+            if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
+                return false;
+            try
+            {
+                _abort.Cancel();
+            }
+            catch (Exception)
+            {
+                // A callback's failure must never reach the monitor thread that aborts.
+            }
+            return true;
+        }
+
+        public void Dispose()
+        {
+            owner._writes.TryRemove(this, out _);
+            Interlocked.CompareExchange(ref _state, 2, 0);
+            // An Abort racing with this sees ObjectDisposedException, which it swallows.
+            _abort.Dispose();
+        }
+    }
 
     internal bool Enter()
     {

@@ -44,7 +44,12 @@ internal sealed class DataSourceRegistry : IAsyncDisposable
             SslMode = Enum.Parse<SslMode>(_options.Tls.SslMode, ignoreCase: true),
             // Failover detection must not wait for a long TCP timeout on a half-dead server.
             KeepAlive = 5,
-            CancellationTimeout = 2000,
+            // On cancellation (the caller's, a statement timeout, or a write aborted because its server lost
+            // the leadership) send PostgreSQL's cancel request but break the connection at once instead of
+            // waiting for the answer: a COMMIT whose wait for a synchronous standby is cancelled "succeeds"
+            // with only a WARNING, and reporting that as success would acknowledge a write the new leader may
+            // not have. Broken off, it is reported as cancelled / outcome unknown instead.
+            CancellationTimeout = -1,
         };
         if (_options.Tls.RootCertificate is { } root)
             csb.RootCertificate = root;

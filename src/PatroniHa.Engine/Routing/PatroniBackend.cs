@@ -57,8 +57,13 @@ public sealed class PatroniBackend : ClusterBackend
     public override void ReportFailure(RouteTarget target)
     {
         _failedUntil[target.Name] = DateTimeOffset.UtcNow + MemberBackoff;
+        // The member's idle connections are likely broken too (server killed, restarted or demoted): drop them
+        // so the next statement does not meet a dead socket after it was sent (an "outcome unknown" for nothing).
+        Pools.Clear(target.Host, target.Port);
         Monitor.ReportFailure(target.Name);
     }
+
+    public override bool TopologyUnconfirmed => Monitor.LastError is not null;
 
     public override void ReportWriteSucceeded(RouteTarget target)
     {
@@ -73,12 +78,15 @@ public sealed class PatroniBackend : ClusterBackend
 
     private static RouteTarget ToTarget(PatroniMember m) => new(m.Name, m.Host, m.Port, m.IsLeader);
 
-    // Fencing: the old leader's idle connections must not serve another write.
+    // Fencing: the old leader's idle connections must not serve another write, and a write still running on
+    // it (a zombie primary waiting for a synchronous standby that has been promoted hangs for ever) is broken
+    // off: it ends as "commit outcome unknown" and the next one goes to the new leader.
     private void OnLeaderChanged(PatroniMember? oldLeader, PatroniMember newLeader)
     {
         if (oldLeader is not null)
             Pools.Clear(oldLeader.Host, oldLeader.Port);
         _failedUntil.TryRemove(newLeader.Name, out _);
+        AbortWrites(member => member != newLeader.Name);
     }
 
     public override async ValueTask DisposeAsync()

@@ -6,4 +6,10 @@ namespace PatroniHa.Engine.Topology;
 public interface ITopologySource
 {
     Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct);
+
+    /// <summary>
+    /// True when the member's own REST endpoint (its api_url) failed to answer last time it was asked. The
+    /// monitor polls fast while the leader's is down: its Patroni may be dead while PostgreSQL still runs.
+    /// </summary>
+    bool IsMemberApiDown(PatroniMember member) => false;
 }

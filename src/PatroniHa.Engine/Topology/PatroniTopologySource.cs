@@ -26,6 +26,9 @@ public sealed class PatroniTopologySource : ITopologySource, IDisposable
 
     public IReadOnlyList<Uri> Endpoints => _endpoints.Current;
 
+    public bool IsMemberApiDown(PatroniMember member) =>
+        PatroniEndpoint.FromApiUrl(member.ApiUrl) is { } endpoint && _discovery.IsDown(endpoint);
+
     public async Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct)
     {
         ClusterSnapshot snapshot = await _discovery.DiscoverAsync(_endpoints.Current, ct).ConfigureAwait(false);

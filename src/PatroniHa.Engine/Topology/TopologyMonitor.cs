@@ -13,6 +13,9 @@ public sealed class TopologyMonitor : IAsyncDisposable
 {
     public static readonly TimeSpan FastPollInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Failure reports wake the monitor at once, but refreshes never come closer together than this.</summary>
+    private static readonly TimeSpan MinRefreshSpacing = TimeSpan.FromMilliseconds(20);
+
     private readonly ITopologySource _source;
     private readonly TimeSpan _interval;
     private readonly TimeSpan _failoverTimeout;
@@ -23,9 +26,11 @@ public sealed class TopologyMonitor : IAsyncDisposable
     private readonly object _gate = new();
     private TaskCompletionSource _changed = NewSignal();
     private volatile ClusterSnapshot? _current;
-    private string? _lastLeaderName;
+    // The last leader seen, kept as seen: a leaderless snapshot in between may no longer list it at all.
+    private PatroniMember? _lastLeader;
     private string? _suspectLeader;
     private DateTimeOffset? _failoverStartedAt;
+    private long _leaderApiDownSince; // Stopwatch timestamp; 0 while the leader's REST API answers
     private long _epoch;
     private Task _loop = Task.CompletedTask;
 
@@ -48,6 +53,16 @@ public sealed class TopologyMonitor : IAsyncDisposable
     public long Epoch => Interlocked.Read(ref _epoch);
 
     public bool IsHandlingFailover => _failoverStartedAt is not null;
+
+    /// <summary>
+    /// Poll every <see cref="FastPollInterval"/>: a failover is under way, or the leader's own REST API stopped
+    /// answering (its Patroni may be dead: PostgreSQL may still take writes, and Patroni will elect another
+    /// leader after ttl — the session must see that at once). Both end after the failover timeout.
+    /// </summary>
+    public bool IsFastPolling =>
+        IsHandlingFailover ||
+        (Interlocked.Read(ref _leaderApiDownSince) is var since and not 0 &&
+         System.Diagnostics.Stopwatch.GetElapsedTime(since) < _failoverTimeout);
 
     /// <summary>Why the last refresh failed (null after a good one): the REST API may be down.</summary>
     public Exception? LastError { get; private set; }
@@ -121,14 +136,20 @@ public sealed class TopologyMonitor : IAsyncDisposable
     private async Task LoopAsync()
     {
         CancellationToken stop = _stop.Token;
+        long lastStarted = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                TimeSpan wait = IsHandlingFailover ? FastPollInterval : _interval;
+                TimeSpan wait = IsFastPolling ? FastPollInterval : _interval;
                 await _wake.WaitAsync(wait, stop).ConfigureAwait(false);
+                // A burst of failure reports (every retry of every query) costs one refresh, not one each.
+                TimeSpan sinceLast = System.Diagnostics.Stopwatch.GetElapsedTime(lastStarted);
+                if (sinceLast < MinRefreshSpacing)
+                    await Task.Delay(MinRefreshSpacing - sinceLast, stop).ConfigureAwait(false);
                 while (_wake.CurrentCount > 0)
                     _wake.Wait(0);
+                lastStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 await RefreshInLoopAsync(stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -164,9 +185,10 @@ public sealed class TopologyMonitor : IAsyncDisposable
         PatroniMember? oldLeader = null;
         PatroniMember? newLeader = snapshot.Leader;
         bool moved = false;
+        bool leaderApiDown = newLeader is not null && SafeIsMemberApiDown(newLeader);
         lock (_gate)
         {
-            oldLeader = _current?.Members.FirstOrDefault(m => m.Name == _lastLeaderName);
+            oldLeader = _lastLeader;
             _current = snapshot;
             LastRefreshedAt = snapshot.ReadAt;
             if (newLeader is null)
@@ -175,24 +197,42 @@ public sealed class TopologyMonitor : IAsyncDisposable
             }
             else if (newLeader.Name != _suspectLeader)
             {
-                moved = _lastLeaderName is not null && _lastLeaderName != newLeader.Name;
+                moved = _lastLeader is not null && _lastLeader.Name != newLeader.Name;
                 if (moved)
                 {
+                    // A planned switchover (or a failover first seen here) gets both messages too.
+                    BeginFailover();
                     _stats.CountFailover();
                     Interlocked.Increment(ref _epoch);
                 }
                 if (moved || _failoverStartedAt is not null)
                     _events.Verbose($"Failover complete - new primary: {newLeader.Address}");
-                _lastLeaderName = newLeader.Name;
+                _lastLeader = newLeader;
                 _suspectLeader = null;
                 _failoverStartedAt = null;
             }
+            if (!leaderApiDown || moved)
+                Interlocked.Exchange(ref _leaderApiDownSince, 0);
+            if (leaderApiDown)
+                Interlocked.CompareExchange(ref _leaderApiDownSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
             TaskCompletionSource signal = _changed;
             _changed = NewSignal();
             signal.TrySetResult();
         }
         if (moved)
             RaiseLeaderChanged(oldLeader, newLeader!);
+    }
+
+    private bool SafeIsMemberApiDown(PatroniMember member)
+    {
+        try
+        {
+            return _source.IsMemberApiDown(member);
+        }
+        catch (Exception)
+        {
+            return false;
+        }
     }
 
     private void BeginFailover()

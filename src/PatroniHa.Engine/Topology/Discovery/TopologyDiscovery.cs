@@ -9,6 +9,13 @@ namespace PatroniHa.Engine.Topology.Discovery;
 /// </summary>
 public sealed class TopologyDiscovery(IPatroniClusterSource source)
 {
+    // Endpoints whose last answer was a failure (not a cancellation): a leader whose own REST API stops
+    // answering while the others still do may have lost its Patroni (a zombie primary).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, DateTimeOffset> _down = new();
+
+    /// <summary>True when the last request to <paramref name="endpoint"/> failed (refused, timed out, bad answer).</summary>
+    public bool IsDown(Uri endpoint) => _down.ContainsKey(endpoint);
+
     /// <summary>
     /// The first snapshot that lists members; the other requests are cancelled. When every endpoint fails,
     /// a <see cref="PatroniErrorIds.TopologyUnavailable"/> error lists each endpoint and why.
@@ -50,6 +57,7 @@ public sealed class TopologyDiscovery(IPatroniClusterSource source)
             await Task.Yield();
             var snapshot = await source.GetClusterAsync(endpoint, ct).ConfigureAwait(false);
             // A member cut off from the DCS may answer fast with nothing in it; that must not win the race.
+            _down.TryRemove(endpoint, out _);
             return snapshot.Members.Count > 0
                 ? (endpoint, snapshot, null)
                 : (endpoint, null, "answered with no members (is that Patroni connected to its DCS?)");
@@ -60,10 +68,12 @@ public sealed class TopologyDiscovery(IPatroniClusterSource source)
         }
         catch (PatroniHaException e)
         {
+            _down[endpoint] = DateTimeOffset.UtcNow;
             return (endpoint, null, e.ErrorId == PatroniErrorIds.NotPatroni ? $"[not Patroni] {e.Message}" : e.Message);
         }
         catch (Exception e)
         {
+            _down[endpoint] = DateTimeOffset.UtcNow;
             return (endpoint, null, $"{e.GetType().Name}: {e.Message}");
         }
     }

@@ -1,0 +1,40 @@
+using PatroniHa.Engine.Sessions;
+using Xunit;
+
+namespace PatroniHa.Engine.Tests.Failover;
+
+internal static class FailoverAssertions
+{
+    public const string Detecting = "Handling failover - detecting new primary...";
+    public const string CompletePrefix = "Failover complete - new primary: ";
+
+    public static List<SessionEvent> Drain(ClusterSession session)
+    {
+        var events = new List<SessionEvent>();
+        while (session.Events.TryTake(out SessionEvent? e))
+            events.Add(e!);
+        return events;
+    }
+
+    /// <summary>The leader moved once: counted, announced with the seed's two messages, writes went on there.</summary>
+    public static void AssertLeaderChangeSeen(ClusterSession session, List<SessionEvent> events, string newLeaderAddress,
+        ProbeWorkload workload, string newLeader, string description)
+    {
+        string log = string.Join(Environment.NewLine, events.Select(e => $"  {e.At:HH:mm:ss.fff} {e.Kind} {e.Message}"));
+        Assert.True(session.Statistics.Failovers >= 1, $"Statistics.Failovers = {session.Statistics.Failovers}\n{log}");
+        Assert.Contains(events, e => e.Message == Detecting);
+        Assert.Contains(events, e => e.Message == CompletePrefix + newLeaderAddress);
+        WriteRecord last = workload.Writes.Last(w => w.Outcome == WriteOutcome.Acknowledged);
+        Assert.True(last.Server == newLeader, $"last write went to {last.Server}, not {newLeader}\n{description}");
+    }
+
+    /// <summary>Reads never failed and kept being served while writes could not be.</summary>
+    public static void AssertReadsKeptGoing(ProbeWorkload workload, string description)
+    {
+        Assert.True(workload.Reads.All(r => r.Ok), $"reads failed\n{description}");
+        var (wf, wt) = workload.LongestWriteGap();
+        var (rf, rt) = workload.LongestReadGap();
+        Assert.True(workload.ReadsOkBetween(wf, wt) > 0, $"no read succeeded during the write outage\n{description}");
+        Assert.True(rt - rf < wt - wf, $"reads stopped longer than writes\n{description}");
+    }
+}
