@@ -33,7 +33,10 @@ public sealed class CmdletModel
     {
         get
         {
-            var named = Parameters.SelectMany(p => p.Sets.Keys).Where(s => s != AllSets).Distinct().ToList();
+            // A DefaultParameterSetName that no parameter names is still a set (only the all-sets parameters).
+            var named = Parameters.SelectMany(p => p.Sets.Keys)
+                .Concat(DefaultSet is { } d && d != AllSets ? [d] : [])
+                .Where(s => s != AllSets).Distinct().ToList();
             if (named.Count == 0)
                 return [AllSets];
             return named.OrderBy(s => s == DefaultSet ? 0 : 1).ThenBy(s => s, StringComparer.Ordinal).ToList();

@@ -203,6 +203,8 @@ public sealed class HelpSource
         remarks.AddRange(Text.Paragraphs(pending));
         if (code is null)
             log.Warning(Log.Structure, $"example '{heading}' has no ```powershell code block", File);
+        if (remarks.Count == 0)
+            log.Warning(Log.Structure, $"example '{heading}' has no remarks: say what it does or shows, under the code", File);
         Examples.Add(new ExampleText(Text.Inline(heading), code ?? "", remarks));
     }
 
