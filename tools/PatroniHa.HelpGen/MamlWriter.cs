@@ -125,14 +125,20 @@ public static class MamlWriter
         IReadOnlyList<(string Set, SetMembership Membership)> memberships, bool inSyntax)
     {
         w.WriteStartElement("parameter", Command);
-        w.WriteAttributeString("required", PerSet(memberships, m => m.Mandatory ? "true" : "false"));
+        // Get-Help reads "required" as a boolean: true only when mandatory in every set (the text says where else).
+        bool mandatoryEverywhere = memberships.Count > 0 && memberships.All(m => m.Membership.Mandatory);
+        var mandatoryIn = memberships.Where(m => m.Membership.Mandatory).Select(m => m.Set).ToList();
+        w.WriteAttributeString("required", mandatoryEverywhere ? "true" : "false");
         w.WriteAttributeString("variableLength", parameter.Type.IsArray ? "true" : "false");
         w.WriteAttributeString("globbing", parameter.SupportsWildcards ? "true" : "false");
         w.WriteAttributeString("pipelineInput", PerSet(memberships, PipelineInput));
         w.WriteAttributeString("position", PerSet(memberships, m => m.Position?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "named"));
         w.WriteAttributeString("aliases", parameter.Aliases.Count > 0 ? string.Join(", ", parameter.Aliases) : "none");
         w.WriteElementString("name", Maml, parameter.Name);
-        Description(w, help.ParameterText.GetValueOrDefault(parameter.Name) ?? []);
+        var text = help.ParameterText.GetValueOrDefault(parameter.Name) ?? [];
+        if (!inSyntax && !mandatoryEverywhere && mandatoryIn.Count > 0)
+            text = [.. text, $"Mandatory in the {Join(mandatoryIn)} parameter set{(mandatoryIn.Count > 1 ? "s" : "")}."];
+        Description(w, text);
 
         if (parameter.AcceptedValues.Count > 0)
         {
@@ -164,6 +170,9 @@ public static class MamlWriter
         w.WriteElementString("defaultValue", Dev, defaultValue);
         w.WriteEndElement();
     }
+
+    private static string Join(List<string> items) =>
+        items.Count == 1 ? items[0] : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];
 
     /// <summary>"true" when every set agrees, else "true (SetA, SetB), false (SetC)".</summary>
     private static string PerSet(IReadOnlyList<(string Set, SetMembership Membership)> memberships, Func<SetMembership, string> fact)
