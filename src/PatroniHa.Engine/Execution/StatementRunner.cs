@@ -42,12 +42,8 @@ internal static class StatementRunner
                         while (await reader.ReadAsync(ct).ConfigureAwait(false))
                         {
                             var values = new object?[names.Length];
-                            reader.GetValues(values!);
                             for (int i = 0; i < values.Length; i++)
-                            {
-                                if (values[i] is DBNull)
-                                    values[i] = null;
-                            }
+                                values[i] = ReadValue(reader, i);
                             if (rows++ == 0)
                                 onFirstRow();
                             sink?.OnRow(values, ct);
@@ -56,6 +52,23 @@ internal static class StatementRunner
                     while (await reader.NextResultAsync(ct).ConfigureAwait(false));
                     return reader.RecordsAffected;
                 }
+        }
+    }
+
+    private static object? ReadValue(NpgsqlDataReader reader, int i)
+    {
+        if (reader.IsDBNull(i))
+            return null;
+        try
+        {
+            return reader.GetValue(i);
+        }
+        catch (Exception ex) when (ex is InvalidCastException or NotSupportedException)
+        {
+            // Npgsql maps some types (regclass, …) to no .NET type and they arrive in binary: say how to get them.
+            throw new InvalidCastException(
+                $"Column '{reader.GetName(i)}' has type {reader.GetDataTypeName(i)}, which cannot be read as a value; " +
+                $"cast it in the SQL ({reader.GetName(i)}::text).", ex);
         }
     }
 

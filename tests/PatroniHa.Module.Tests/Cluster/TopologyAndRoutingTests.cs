@@ -106,6 +106,16 @@ public class TopologyAndRoutingTests(SandboxFixture cluster)
     }
 
     [Fact]
+    public void A_column_type_Npgsql_cannot_read_gets_an_error_that_says_how_to_cast_it()
+    {
+        using var ps = cluster.Connect();
+        ScriptResult result = ps.Run("Invoke-PatroniQuery \"SELECT 'pg_class'::regclass AS rel, 42 AS n\"");
+        Assert.StartsWith("PatroniQueryFailed,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Contains("rel::text", result.FirstError.Exception.Message);
+        Assert.Equal("pg_class", ps.Ok("Invoke-PatroniQuery \"SELECT 'pg_class'::regclass::text\" -As Scalar").Single().BaseObject);
+    }
+
+    [Fact]
     public void A_SQL_error_is_PatroniQueryFailed_and_counted()
     {
         using var ps = cluster.Connect();
