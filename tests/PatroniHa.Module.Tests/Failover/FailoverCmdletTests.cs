@@ -84,7 +84,7 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
             "Test-PatroniFailover -Observe -DurationSec 5 -WhatIf",
             "Invoke-PatroniSwitchover -WhatIf",
             $"Invoke-PatroniSwitchover -Candidate {replica} -WhatIf",
-            $"Invoke-PatroniSwitchover -Candidate {replica} -ScheduledAt (Get-Date).AddHours(1) -WhatIf",
+            $"Invoke-PatroniSwitchover -Candidate {replica} -ScheduledAt ([datetime]::Now.AddHours(1)) -WhatIf",
             $"Invoke-PatroniFailover -Candidate {replica} -WhatIf",
         })
         {

@@ -19,7 +19,7 @@ public sealed class FailoverSandbox : IDisposable
     {
     }
 
-    public FailoverSandbox(string name)
+    internal FailoverSandbox(string name)
     {
         _owner = new PowerShellSession();
         ScriptResult result = _owner.Run($"Start-PatroniSandbox -Nodes 3 -Name {name}");
