@@ -19,10 +19,10 @@ public sealed class FailoverSandbox : IDisposable
     {
     }
 
-    internal FailoverSandbox(string name)
+    internal FailoverSandbox(string name, bool synchronous = false)
     {
         _owner = new PowerShellSession();
-        ScriptResult result = _owner.Run($"Start-PatroniSandbox -Nodes 3 -Name {name}");
+        ScriptResult result = _owner.Run($"Start-PatroniSandbox -Nodes 3 -Name {name}{(synchronous ? " -SynchronousMode" : "")}");
         if (result.FirstError is { } error)
         {
             _owner.Dispose();
@@ -91,8 +91,8 @@ public sealed class FailoverSandbox : IDisposable
         throw new InvalidOperationException("No endpoint answered GET /cluster");
     }
 
-    /// <summary>Waits until every member runs with one leader and Test-PatroniFailover passes.</summary>
-    public void WaitHealthy(PowerShellSession ps, TimeSpan? timeout = null)
+    /// <summary>Waits until Test-PatroniFailover passes with <paramref name="candidates"/> eligible replicas (1 in synchronous mode).</summary>
+    public void WaitHealthy(PowerShellSession ps, TimeSpan? timeout = null, int candidates = 2)
     {
         var sw = Stopwatch.StartNew();
         string last = "";
@@ -103,7 +103,7 @@ public sealed class FailoverSandbox : IDisposable
             {
                 PSObject o = r.Output[0];
                 last = (string)o.Properties["Verdict"].Value;
-                if ((bool)o.Properties["Passed"].Value && ((string[])o.Properties["Candidates"].Value).Length == 2)
+                if ((bool)o.Properties["Passed"].Value && ((string[])o.Properties["Candidates"].Value).Length == candidates)
                     return;
             }
             else
