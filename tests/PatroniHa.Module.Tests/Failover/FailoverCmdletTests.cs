@@ -152,6 +152,28 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
     }
 
     [Fact]
+    public async Task A_scheduled_switchover_is_queued_and_announced_not_done()
+    {
+        using var ps = cluster.Connect();
+        cluster.WaitHealthy(ps);
+        string leader = FailoverSandbox.Leader(ps);
+        List<PSObject> result = ps.Ok(
+            "$m = Invoke-PatroniSwitchover -ScheduledAt ([datetime]::Now.AddHours(2)) -Confirm:$false -InformationVariable iv; $m.Count; \"$iv\"");
+        try
+        {
+            Assert.Equal(3, result[0].BaseObject);
+            Assert.Contains("scheduled the switchover", (string)result[1].BaseObject);
+            Assert.Contains("scheduled_switchover", await cluster.ClusterJsonAsync());
+            Assert.Equal(leader, FailoverSandbox.Leader(ps));
+        }
+        finally
+        {
+            await cluster.DeleteScheduledSwitchoverAsync();
+        }
+        Assert.DoesNotContain("scheduled_switchover", await cluster.ClusterJsonAsync());
+    }
+
+    [Fact]
     public void A_bad_candidate_gives_PatroniSwitchoverFailed_with_Patronis_reason()
     {
         using var ps = cluster.Connect();

@@ -75,6 +75,22 @@ public sealed class FailoverSandbox : IDisposable
         throw new InvalidOperationException("No endpoint took PATCH /config", last);
     }
 
+    /// <summary>DELETE /switchover: cancels a scheduled switchover.</summary>
+    public async Task DeleteScheduledSwitchoverAsync()
+    {
+        foreach (string e in ApiEndpoints)
+        {
+            try
+            {
+                using var response = await Http.DeleteAsync(new Uri(new Uri(e), "switchover"));
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+        }
+    }
+
     /// <summary>GET /cluster as text from the first endpoint that answers.</summary>
     public async Task<string> ClusterJsonAsync()
     {
