@@ -195,6 +195,23 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
     }
 
     [Fact]
+    public void A_single_node_session_gets_PatroniRequiresPatroniMode_and_no_session_PatroniNotConnected()
+    {
+        using var ps = new PowerShellSession();
+        ScriptResult none = ps.Run("Test-PatroniFailover");
+        Assert.Equal("PatroniNotConnected,PatroniHa.Commands.TestPatroniFailoverCommand", none.FirstError!.FullyQualifiedErrorId);
+
+        int port = (int)ps.Ok("$sandbox.Members[0].PgPort", cluster.Variables()).Single().BaseObject;
+        ps.Ok($"Connect-PatroniCluster -SingleNode -HostName 127.0.0.1 -Port {port} -Credential $cred", cluster.Variables());
+        foreach (string script in new[] { "Test-PatroniFailover", "Invoke-PatroniSwitchover -Confirm:$false", "Invoke-PatroniFailover -Candidate n1 -Confirm:$false" })
+        {
+            ErrorRecord e = ps.Run(script).FirstError!;
+            Assert.StartsWith("PatroniRequiresPatroniMode,", e.FullyQualifiedErrorId);
+            Assert.Equal(ErrorCategory.InvalidOperation, e.CategoryInfo.Category);
+        }
+    }
+
+    [Fact]
     public void Candidate_completes_with_member_names_replicas_first()
     {
         using var ps = cluster.Connect();
