@@ -212,6 +212,32 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
     }
 
     [Fact]
+    public void Stopping_a_drill_like_CtrlC_removes_its_probe_table()
+    {
+        using var ps = cluster.Connect();
+        using var observer = cluster.Connect();
+        cluster.WaitHealthy(ps);
+        const string count = "Invoke-PatroniQuery \"SELECT count(*) FROM pg_tables WHERE tablename LIKE 'patroniha_probe%'\" -As Scalar";
+        using PowerShell shell = PowerShell.Create();
+        shell.Runspace = ps.Runspace;
+        shell.AddScript("Test-PatroniFailover -Observe -DurationSec 120 -Confirm:$false");
+        IAsyncResult handle = shell.BeginInvoke();
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while ((long)observer.Ok(count).Single().BaseObject == 0)
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), "the drill did not create its probe table");
+            Thread.Sleep(200);
+        }
+        Thread.Sleep(1000); // the probe is running
+        sw.Restart();
+        shell.Stop();
+        output.WriteLine($"stopped in {sw.ElapsedMilliseconds} ms");
+        Assert.Throws<PipelineStoppedException>(() => shell.EndInvoke(handle));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(15));
+        Assert.Equal(0L, observer.Ok(count).Single().BaseObject);
+    }
+
+    [Fact]
     public void Candidate_completes_with_member_names_replicas_first()
     {
         using var ps = cluster.Connect();
@@ -224,6 +250,38 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
                 new Dictionary<string, object?> { ["in"] = input }).Select(o => (string)o.BaseObject).ToList();
             Assert.Equal(3, names.Count);
             Assert.Equal(leader, names[^1]);
+        }
+    }
+}
+
+/// <summary>
+/// The users' Pester suite (Failover.Tests.ps1) cannot run here (no Pester), but it must parse and use only
+/// commands and parameters that exist.
+/// </summary>
+public sealed class FailoverPesterFileTests
+{
+    [Fact]
+    public void The_Pester_suite_parses_and_uses_only_real_commands_and_parameters()
+    {
+        string path = Path.Combine(ModulePaths.RepositoryRoot, "tests", "PatroniHa.Module.Tests", "Failover", "Failover.Tests.ps1");
+        var ast = System.Management.Automation.Language.Parser.ParseFile(path, out _, out var errors);
+        Assert.Empty(errors);
+        using var ps = new PowerShellSession();
+        var commands = ast.FindAll(a => a is System.Management.Automation.Language.CommandAst, true)
+            .Cast<System.Management.Automation.Language.CommandAst>()
+            .Where(c => c.GetCommandName() is { } n && n.Contains("-Patroni", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(commands, c => c.GetCommandName() == "Test-PatroniFailover");
+        foreach (var command in commands)
+        {
+            string name = command.GetCommandName();
+            var info = (CommandInfo)ps.Ok($"Get-Command {name}").Single().BaseObject;
+            foreach (var p in command.CommandElements.OfType<System.Management.Automation.Language.CommandParameterAst>())
+            {
+                bool known = info.Parameters.Values.Any(d => d.Name.Equals(p.ParameterName, StringComparison.OrdinalIgnoreCase)
+                    || d.Aliases.Contains(p.ParameterName, StringComparer.OrdinalIgnoreCase));
+                Assert.True(known, $"{name} has no parameter -{p.ParameterName}");
+            }
         }
     }
 }
