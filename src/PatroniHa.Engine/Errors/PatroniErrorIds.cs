@@ -19,4 +19,8 @@ public static class PatroniErrorIds
     public const string SandboxStartFailed = "PatroniSandboxStartFailed";
     public const string SwitchoverFailed = "PatroniSwitchoverFailed";
     public const string ModeSwitchFailed = "PatroniModeSwitchFailed";
+    public const string RequiresPatroniMode = "PatroniRequiresPatroniMode";
+    public const string FailoverNotReady = "PatroniFailoverNotReady";
+    public const string SwitchoverOutcomeUnknown = "PatroniSwitchoverOutcomeUnknown";
+    public const string DrillFailed = "PatroniDrillFailed";
 }
