@@ -253,35 +253,3 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
         }
     }
 }
-
-/// <summary>
-/// The users' Pester suite (Failover.Tests.ps1) cannot run here (no Pester), but it must parse and use only
-/// commands and parameters that exist.
-/// </summary>
-public sealed class FailoverPesterFileTests
-{
-    [Fact]
-    public void The_Pester_suite_parses_and_uses_only_real_commands_and_parameters()
-    {
-        string path = Path.Combine(ModulePaths.RepositoryRoot, "tests", "PatroniHa.Module.Tests", "Failover", "Failover.Tests.ps1");
-        var ast = System.Management.Automation.Language.Parser.ParseFile(path, out _, out var errors);
-        Assert.Empty(errors);
-        using var ps = new PowerShellSession();
-        var commands = ast.FindAll(a => a is System.Management.Automation.Language.CommandAst, true)
-            .Cast<System.Management.Automation.Language.CommandAst>()
-            .Where(c => c.GetCommandName() is { } n && n.Contains("-Patroni", StringComparison.Ordinal))
-            .ToList();
-        Assert.Contains(commands, c => c.GetCommandName() == "Test-PatroniFailover");
-        foreach (var command in commands)
-        {
-            string name = command.GetCommandName();
-            var info = (CommandInfo)ps.Ok($"Get-Command {name}").Single().BaseObject;
-            foreach (var p in command.CommandElements.OfType<System.Management.Automation.Language.CommandParameterAst>())
-            {
-                bool known = info.Parameters.Values.Any(d => d.Name.Equals(p.ParameterName, StringComparison.OrdinalIgnoreCase)
-                    || d.Aliases.Contains(p.ParameterName, StringComparer.OrdinalIgnoreCase));
-                Assert.True(known, $"{name} has no parameter -{p.ParameterName}");
-            }
-        }
-    }
-}

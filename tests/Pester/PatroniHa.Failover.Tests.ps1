@@ -3,7 +3,7 @@
 # staging cluster after migrating from single-node to Patroni HA:
 #
 #   $data = @{ ApiEndpoint = 'node1:8008', 'node2:8008', 'node3:8008'; Credential = Get-Credential }
-#   Invoke-Pester -Container (New-PesterContainer -Path ./Failover.Tests.ps1 -Data $data) -ExcludeTag Manual
+#   Invoke-Pester -Container (New-PesterContainer -Path ./tests/Pester/PatroniHa.Failover.Tests.ps1 -Data $data) -ExcludeTag Manual
 #
 # The 'Manual' test waits while you stop PostgreSQL on the primary (sudo systemctl stop postgresql).
 param(
