@@ -2,7 +2,7 @@
 <#
 .SYNOPSIS
     The module's main job on a local sandbox cluster: discover the topology, split reads from writes,
-    check health. Needs the Debian packages postgresql, patroni and etcd-server (see .ci/install-deps.sh).
+    check health, and follow a planned switchover without losing or repeating a write. Needs the Debian packages postgresql, patroni and etcd-server (see .ci/install-deps.sh).
 #>
 [CmdletBinding()]
 param(
@@ -40,6 +40,13 @@ try {
     $health.HaCluster.Primary | Out-Default
     "Replicas:"
     $health.HaCluster.Replicas | Out-Default
+
+    # Could the cluster fail over now? Then a planned switchover drill under a probe workload:
+    # nothing lost, nothing written twice, and how long writes and reads were unavailable.
+    Test-PatroniFailover | Out-Default
+    Test-PatroniFailover -Switchover -Confirm:$false | Out-Default
+    "After the switchover (the session followed by itself; primary now $($session.Primary)):"
+    Get-PatroniTopology -Refresh | Out-Default
 }
 finally {
     Get-PatroniSession | Disconnect-PatroniCluster
