@@ -2,6 +2,7 @@ using System.Management.Automation;
 using PatroniHa.Engine.Errors;
 using PatroniHa.Engine.Sessions;
 using PatroniHa.Errors;
+using PatroniHa.Sessions;
 
 namespace PatroniHa.Commands;
 
@@ -66,8 +67,7 @@ public abstract class PatroniCmdlet : PSCmdlet
         {
             if (StopToken.IsCancellationRequested)
                 throw new PipelineStoppedException();
-            ThrowTerminatingError(ErrorRecords.From(ex));
-            throw; // not reached
+            throw Terminate(ErrorRecords.From(ex));
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
@@ -81,6 +81,49 @@ public abstract class PatroniCmdlet : PSCmdlet
             await work(q, ct).ConfigureAwait(false);
             return true;
         }, session);
+
+    /// <summary>
+    /// ThrowTerminatingError, typed so callers can write <c>throw Terminate(…)</c> and the compiler knows the
+    /// method ends there.
+    /// </summary>
+    private protected Exception Terminate(ErrorRecord record)
+    {
+        ThrowTerminatingError(record);
+        return new InvalidOperationException("not reached");
+    }
+
+    /// <summary>
+    /// <paramref name="given"/> (-Session), else this runspace's default session; a terminating
+    /// PatroniNotConnected error when there is none (or, if <paramref name="mustBeConnected"/>, it is closed).
+    /// </summary>
+    private protected PatroniSession RequireSession(PatroniSession? given, bool mustBeConnected = true)
+    {
+        PatroniSession? session = given ?? SessionRegistry.ForCurrentRunspace()?.Default;
+        if (session is null || (mustBeConnected && !session.IsConnected))
+            throw Terminate(ErrorRecords.NotConnected());
+        return session;
+    }
+
+    /// <summary>
+    /// A progress callback for background work: posts each status to this thread, which shows it on
+    /// <paramref name="record"/> (and, with <paramref name="verbose"/>, in the verbose stream).
+    /// </summary>
+    internal Action<string, int?> ProgressPoster(PipelineQueue queue, ProgressRecord record, bool verbose = true) =>
+        (status, percent) => queue.TryPost(() =>
+        {
+            record.StatusDescription = status;
+            if (percent is { } p)
+                record.PercentComplete = Math.Clamp(p, -1, 100);
+            WriteProgress(record);
+            if (verbose)
+                WriteVerbose(status);
+        });
+
+    private protected void CompleteProgress(ProgressRecord record)
+    {
+        record.RecordType = ProgressRecordType.Completed;
+        WriteProgress(record);
+    }
 
     /// <summary>Writes what the session's background parts reported (failover messages …).</summary>
     internal void WriteSessionEvents(ClusterSession session)

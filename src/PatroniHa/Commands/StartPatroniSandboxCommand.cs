@@ -62,18 +62,13 @@ public sealed class StartPatroniSandboxCommand : PatroniCmdlet
         var progress = new ProgressRecord(1, "Starting Patroni sandbox", "Locating binaries");
         PatroniSandboxInfo info = Run(async (queue, ct) =>
         {
-            SandboxCluster cluster = await SandboxCluster.StartAsync(options,
-                step => queue.TryPost(() =>
-                {
-                    progress.StatusDescription = step;
-                    WriteProgress(progress);
-                    WriteVerbose(step);
-                }), ct).ConfigureAwait(false);
+            Action<string, int?> post = ProgressPoster(queue, progress);
+            SandboxCluster cluster = await SandboxCluster.StartAsync(options, step => post(step, null), ct)
+                .ConfigureAwait(false);
             string? leader = await cluster.GetLeaderNameAsync(ct).ConfigureAwait(false);
             return new PatroniSandboxInfo(cluster, leader);
         });
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        CompleteProgress(progress);
         ModuleState.Current.Sandboxes.Add(info.Cluster);
         WriteObject(info);
     }
