@@ -14,6 +14,7 @@ public abstract class PatroniChangeCmdlet : PatroniSessionCmdlet
 {
     /// <summary>Patroni's REST API user (restapi.authentication); default: the session's.</summary>
     [Parameter]
+    [ValidateNotNull]
     [Credential]
     public PSCredential? ApiCredential { get; set; }
 

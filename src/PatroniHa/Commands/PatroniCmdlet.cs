@@ -20,8 +20,8 @@ public abstract class PatroniCmdlet : PSCmdlet
 
     /// <summary>
     /// Runs <paramref name="work"/> off the pipeline thread. Whatever it posts to the queue, and whatever the
-    /// session's monitor reports meanwhile, is written from this thread. Engine errors become terminating
-    /// ErrorRecords with their stable ErrorId.
+    /// session's monitor reports meanwhile, is written from this thread. Every failure becomes a terminating
+    /// ErrorRecord with a stable ErrorId.
     /// </summary>
     internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null)
     {
@@ -63,15 +63,18 @@ public abstract class PatroniCmdlet : PSCmdlet
         {
             return task.GetAwaiter().GetResult();
         }
-        catch (PatroniHaException ex)
-        {
-            if (StopToken.IsCancellationRequested)
-                throw new PipelineStoppedException();
-            throw Terminate(ErrorRecords.From(ex));
-        }
-        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        catch (Exception) when (StopToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        catch (PatroniHaException ex)
+        {
+            throw Terminate(ErrorRecords.From(ex));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            // The engine should only throw PatroniHaException; anything else still leaves as a record.
+            throw Terminate(ErrorRecords.Unexpected(ex));
         }
     }
 

@@ -55,6 +55,7 @@ public sealed class TestPatroniFailoverCommand : PatroniSessionCmdlet
 
     /// <summary>Patroni's REST API user (restapi.authentication) for POST /switchover; default: the session's.</summary>
     [Parameter(ParameterSetName = SwitchoverSet)]
+    [ValidateNotNull]
     [Credential]
     public PSCredential? ApiCredential { get; set; }
 

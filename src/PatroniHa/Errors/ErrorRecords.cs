@@ -12,6 +12,7 @@ internal static class ErrorRecords
     /// <summary>Ids the cmdlet layer raises itself (the engine's are in <see cref="PatroniErrorIds"/>).</summary>
     public const string SessionNameInUseId = "PatroniSessionNameInUse";
     public const string SandboxNotFoundId = "PatroniSandboxNotFound";
+    public const string UnexpectedId = "PatroniUnexpectedError";
 
     public static ErrorRecord From(PatroniHaException ex) =>
         new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
@@ -36,6 +37,17 @@ internal static class ErrorRecords
         From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed, cause.Kind,
             $"Could not switch session '{session}' to {to}; it stays in {from} mode and keeps working. " +
             $"Cause ({cause.ErrorId}): {cause.Message}", session, cause));
+
+    /// <summary>A failure the engine did not turn into a PatroniHaException: still a record, never a raw exception.</summary>
+    public static ErrorRecord Unexpected(Exception ex) => ex is IContainsErrorRecord { ErrorRecord: { } record }
+        ? record
+        : new ErrorRecord(ex, UnexpectedId, ex switch
+        {
+            TimeoutException or OperationCanceledException => ErrorCategory.OperationTimeout,
+            UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            IOException => ErrorCategory.WriteError,
+            _ => ErrorCategory.NotSpecified,
+        }, null);
 
     private static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target = null) =>
         new(new PatroniHaException(errorId, FailureKind.NotSpecified, message, target), errorId, category, target);
