@@ -79,11 +79,7 @@ public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
     {
         SessionRegistry registry = SessionRegistry.ForCurrentRunspace()!;
         if (Name is not null && registry.Find(Name) is not null)
-        {
-            ThrowTerminatingError(Errors.ErrorRecords.Create("PatroniSessionNameInUse", ErrorCategory.ResourceExists,
-                $"A session named '{Name}' already exists in this runspace. Disconnect it first " +
-                $"(Disconnect-PatroniCluster -Session {Name}) or choose another -Name.", Name));
-        }
+            throw Terminate(Errors.ErrorRecords.SessionNameInUse(Name));
 
         ConnectionRecipe recipe = BuildRecipe(FromEnvironment, EnvFile, ConfigPath, Credential);
         ClusterMode? mode = ParameterSetName switch

@@ -17,14 +17,9 @@ public sealed class DisconnectPatroniClusterCommand : PatroniCmdlet
 
     protected override void ProcessRecord()
     {
-        SessionRegistry registry = SessionRegistry.ForCurrentRunspace()!;
-        PatroniSession? session = Session ?? registry.Default;
-        if (session is null)
-        {
-            ThrowTerminatingError(Errors.ErrorRecords.NotConnected());
-            return;
-        }
-        registry.Remove(session);
+        // A session that is already closed may still be removed from the registry.
+        PatroniSession session = RequireSession(Session, mustBeConnected: false);
+        SessionRegistry.ForCurrentRunspace()!.Remove(session);
         Run(async (_, _) => await session.Engine.DisposeAsync().ConfigureAwait(false));
         WriteVerbose($"Disconnected {session.Name}.");
     }

@@ -31,10 +31,7 @@ public sealed class GetPatroniSessionCommand : PatroniCmdlet
         foreach (string name in Name ?? [])
         {
             if (!WildcardPattern.ContainsWildcardCharacters(name) && registry.Find(name) is null)
-            {
-                WriteError(Errors.ErrorRecords.Create(Engine.Errors.PatroniErrorIds.SessionNotFound,
-                    ErrorCategory.ObjectNotFound, $"No session named '{name}' in this runspace.", name));
-            }
+                WriteError(Errors.ErrorRecords.SessionNotFound(name));
         }
         foreach (PatroniSession session in registry.All)
         {

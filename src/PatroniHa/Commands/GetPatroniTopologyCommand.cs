@@ -18,8 +18,7 @@ public sealed class GetPatroniTopologyCommand : PatroniSessionCmdlet
     {
         PatroniSession session = ResolveSession();
         IReadOnlyList<PatroniMember> members = Run((_, ct) => session.Engine.GetTopologyAsync(Refresh, ct), session.Engine);
-        string? scope = session.Engine.Backend is Engine.Routing.PatroniBackend p ? p.Monitor.Current?.Scope : null;
         foreach (PatroniMember member in members)
-            WriteObject(new PatroniMemberInfo(member, scope));
+            WriteObject(new PatroniMemberInfo(member, session.Scope));
     }
 }

@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using PatroniHa.Engine.Drills;
 using PatroniHa.Output;
-using PatroniHa.Sessions;
 
 namespace PatroniHa.Commands;
 
@@ -11,7 +10,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "PatroniFailover", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(PatroniMemberInfo))]
-public sealed class InvokePatroniFailoverCommand : PatroniSessionCmdlet
+public sealed class InvokePatroniFailoverCommand : PatroniChangeCmdlet
 {
     /// <summary>The member to promote.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -19,32 +18,7 @@ public sealed class InvokePatroniFailoverCommand : PatroniSessionCmdlet
     [ArgumentCompleter(typeof(MemberNameCompleter))]
     public string Candidate { get; set; } = "";
 
-    /// <summary>Patroni's REST API user (restapi.authentication); default: the session's.</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? ApiCredential { get; set; }
-
-    /// <summary>How long to wait for the candidate to lead.</summary>
-    [Parameter]
-    [ValidateRange(5, 3600)]
-    public int TimeoutSec { get; set; } = 60;
-
-    protected override void ProcessRecord()
-    {
-        PatroniSession session = ResolveSession();
-        string? leader = ChangeSupport.CurrentLeader(session);
-        if (!ShouldProcess($"{ChangeSupport.ClusterName(session)} (leader {leader ?? "none"})", $"Fail over to {Candidate}"))
-            return;
-
-        var progress = new ProgressRecord(ChangeSupport.ProgressId, "Patroni failover", "Reading the cluster");
-        ChangeResult result = Run(async (queue, ct) =>
-        {
-            using DrillApi api = DrillApi.For(session.Engine, ChangeSupport.ToNetwork(ApiCredential));
-            return await ClusterChange.FailoverAsync(api, Candidate, TimeSpan.FromSeconds(TimeoutSec),
-                s => ChangeSupport.Progress(this, queue, progress, s), ct).ConfigureAwait(false);
-        }, session.Engine);
-        ChangeSupport.Complete(this, progress);
-        ChangeSupport.Report(this, result);
-        ChangeSupport.WriteTopology(this, result.After);
-    }
+    protected override void ProcessRecord() =>
+        RunChange($"Fail over to {Candidate}", noLeader: "none", "Patroni failover", (api, progress, ct) =>
+            ClusterChange.FailoverAsync(api, Candidate, TimeSpan.FromSeconds(TimeoutSec), progress, ct));
 }

@@ -45,14 +45,12 @@ public sealed class MeasurePatroniWorkloadCommand : PatroniSessionCmdlet
             Table = Table,
         };
         var progress = new ProgressRecord(2, "Measure-PatroniWorkload", "Starting");
-        WorkloadReport report = Run((queue, ct) => WorkloadRunner.RunAsync(session.Engine, options,
-            step => queue.TryPost(() =>
-            {
-                progress.StatusDescription = step;
-                WriteProgress(progress);
-            }), ct), session.Engine);
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        WorkloadReport report = Run((queue, ct) =>
+        {
+            Action<string, int?> post = ProgressPoster(queue, progress, verbose: false);
+            return WorkloadRunner.RunAsync(session.Engine, options, step => post(step, null), ct);
+        }, session.Engine);
+        CompleteProgress(progress);
         WriteObject(new PatroniWorkloadResult(report));
     }
 }

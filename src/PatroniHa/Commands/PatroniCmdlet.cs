@@ -2,6 +2,7 @@ using System.Management.Automation;
 using PatroniHa.Engine.Errors;
 using PatroniHa.Engine.Sessions;
 using PatroniHa.Errors;
+using PatroniHa.Sessions;
 
 namespace PatroniHa.Commands;
 
@@ -19,8 +20,8 @@ public abstract class PatroniCmdlet : PSCmdlet
 
     /// <summary>
     /// Runs <paramref name="work"/> off the pipeline thread. Whatever it posts to the queue, and whatever the
-    /// session's monitor reports meanwhile, is written from this thread. Engine errors become terminating
-    /// ErrorRecords with their stable ErrorId.
+    /// session's monitor reports meanwhile, is written from this thread. Every failure becomes a terminating
+    /// ErrorRecord with a stable ErrorId.
     /// </summary>
     internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null)
     {
@@ -62,16 +63,18 @@ public abstract class PatroniCmdlet : PSCmdlet
         {
             return task.GetAwaiter().GetResult();
         }
-        catch (PatroniHaException ex)
-        {
-            if (StopToken.IsCancellationRequested)
-                throw new PipelineStoppedException();
-            ThrowTerminatingError(ErrorRecords.From(ex));
-            throw; // not reached
-        }
-        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        catch (Exception) when (StopToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        catch (PatroniHaException ex)
+        {
+            throw Terminate(ErrorRecords.From(ex));
+        }
+        catch (Exception ex) when (ex is not PipelineStoppedException)
+        {
+            // The engine should only throw PatroniHaException; anything else still leaves as a record.
+            throw Terminate(ErrorRecords.Unexpected(ex));
         }
     }
 
@@ -81,6 +84,49 @@ public abstract class PatroniCmdlet : PSCmdlet
             await work(q, ct).ConfigureAwait(false);
             return true;
         }, session);
+
+    /// <summary>
+    /// ThrowTerminatingError, typed so callers can write <c>throw Terminate(…)</c> and the compiler knows the
+    /// method ends there.
+    /// </summary>
+    private protected Exception Terminate(ErrorRecord record)
+    {
+        ThrowTerminatingError(record);
+        return new InvalidOperationException("not reached");
+    }
+
+    /// <summary>
+    /// <paramref name="given"/> (-Session), else this runspace's default session; a terminating
+    /// PatroniNotConnected error when there is none (or, if <paramref name="mustBeConnected"/>, it is closed).
+    /// </summary>
+    private protected PatroniSession RequireSession(PatroniSession? given, bool mustBeConnected = true)
+    {
+        PatroniSession? session = given ?? SessionRegistry.ForCurrentRunspace()?.Default;
+        if (session is null || (mustBeConnected && !session.IsConnected))
+            throw Terminate(ErrorRecords.NotConnected());
+        return session;
+    }
+
+    /// <summary>
+    /// A progress callback for background work: posts each status to this thread, which shows it on
+    /// <paramref name="record"/> (and, with <paramref name="verbose"/>, in the verbose stream).
+    /// </summary>
+    internal Action<string, int?> ProgressPoster(PipelineQueue queue, ProgressRecord record, bool verbose = true) =>
+        (status, percent) => queue.TryPost(() =>
+        {
+            record.StatusDescription = status;
+            if (percent is { } p)
+                record.PercentComplete = Math.Clamp(p, -1, 100);
+            WriteProgress(record);
+            if (verbose)
+                WriteVerbose(status);
+        });
+
+    private protected void CompleteProgress(ProgressRecord record)
+    {
+        record.RecordType = ProgressRecordType.Completed;
+        WriteProgress(record);
+    }
 
     /// <summary>Writes what the session's background parts reported (failover messages …).</summary>
     internal void WriteSessionEvents(ClusterSession session)

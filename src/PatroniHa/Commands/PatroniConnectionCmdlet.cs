@@ -130,8 +130,7 @@ public abstract class PatroniConnectionCmdlet : PatroniCmdlet
         }
         catch (PatroniHaException ex)
         {
-            ThrowTerminatingError(Errors.ErrorRecords.From(ex));
-            throw; // not reached
+            throw Terminate(Errors.ErrorRecords.From(ex));
         }
     }
 

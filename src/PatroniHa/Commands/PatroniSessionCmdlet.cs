@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using PatroniHa.Errors;
 using PatroniHa.Sessions;
 
 namespace PatroniHa.Commands;
@@ -15,11 +14,5 @@ public abstract class PatroniSessionCmdlet : PatroniCmdlet
     public PatroniSession? Session { get; set; }
 
     /// <summary>The session to use; a terminating PatroniNotConnected error when there is none.</summary>
-    protected PatroniSession ResolveSession()
-    {
-        PatroniSession? session = Session ?? SessionRegistry.ForCurrentRunspace()?.Default;
-        if (session is null || !session.IsConnected)
-            ThrowTerminatingError(ErrorRecords.NotConnected());
-        return session!;
-    }
+    protected PatroniSession ResolveSession() => RequireSession(Session);
 }

@@ -9,7 +9,7 @@ namespace PatroniHa.Commands;
 /// Starts a throwaway Patroni cluster on 127.0.0.1 from the OS packages (etcd + Patroni + PostgreSQL) and
 /// waits until every member runs. It lives as long as this runspace, or until Stop-PatroniSandbox.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "PatroniSandbox")]
+[Cmdlet(VerbsLifecycle.Start, "PatroniSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(PatroniSandboxInfo))]
 public sealed class StartPatroniSandboxCommand : PatroniCmdlet
 {
@@ -49,6 +49,9 @@ public sealed class StartPatroniSandboxCommand : PatroniCmdlet
 
     protected override void ProcessRecord()
     {
+        // It starts processes and writes a folder: -WhatIf should show that and do neither.
+        if (!ShouldProcess(Path ?? "a new folder under the temp directory", $"Start a {Nodes}-member Patroni sandbox '{Name}'"))
+            return;
         var options = new SandboxOptions
         {
             Nodes = Nodes,
@@ -59,22 +62,20 @@ public sealed class StartPatroniSandboxCommand : PatroniCmdlet
             Tls = Tls,
             ApiCredential = ApiCredential?.GetNetworkCredential(),
         };
+        // Taken here: the runspace's state is only reachable from the pipeline thread.
+        SandboxRegistry registry = ModuleState.Current.Sandboxes;
         var progress = new ProgressRecord(1, "Starting Patroni sandbox", "Locating binaries");
         PatroniSandboxInfo info = Run(async (queue, ct) =>
         {
-            SandboxCluster cluster = await SandboxCluster.StartAsync(options,
-                step => queue.TryPost(() =>
-                {
-                    progress.StatusDescription = step;
-                    WriteProgress(progress);
-                    WriteVerbose(step);
-                }), ct).ConfigureAwait(false);
+            Action<string, int?> post = ProgressPoster(queue, progress);
+            SandboxCluster cluster = await SandboxCluster.StartAsync(options, step => post(step, null), ct)
+                .ConfigureAwait(false);
+            // Registered at once, so a Ctrl+C from here on cannot leave a cluster nothing will stop.
+            registry.Add(cluster);
             string? leader = await cluster.GetLeaderNameAsync(ct).ConfigureAwait(false);
             return new PatroniSandboxInfo(cluster, leader);
         });
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
-        ModuleState.Current.Sandboxes.Add(info.Cluster);
+        CompleteProgress(progress);
         WriteObject(info);
     }
 }

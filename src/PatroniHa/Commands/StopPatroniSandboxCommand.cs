@@ -39,9 +39,7 @@ public sealed class StopPatroniSandboxCommand : PatroniCmdlet
 
     private SandboxCluster[] NotFound()
     {
-        WriteError(Errors.ErrorRecords.Create("PatroniSandboxNotFound", ErrorCategory.ObjectNotFound,
-            $"No sandbox started in this runspace lives at '{Path}'. Sandboxes end with the runspace that " +
-            "started them; pipe Start-PatroniSandbox's result to Stop-PatroniSandbox.", Path));
+        WriteError(Errors.ErrorRecords.SandboxNotFound(Path!));
         return [];
     }
 }

@@ -60,12 +60,7 @@ public sealed class SwitchPatroniModeCommand : PatroniConnectionCmdlet
 
     protected override void ProcessRecord()
     {
-        PatroniSession? session = Session ?? SessionRegistry.ForCurrentRunspace()?.Default;
-        if (session is null || !session.IsConnected)
-        {
-            ThrowTerminatingError(Errors.ErrorRecords.NotConnected());
-            return;
-        }
+        PatroniSession session = RequireSession(Session);
 
         var target = Enum.Parse<ClusterMode>(Mode, ignoreCase: true);
         // Bad settings are reported (InvalidConfiguration) before anything connects; the session is untouched.
@@ -96,13 +91,7 @@ public sealed class SwitchPatroniModeCommand : PatroniConnectionCmdlet
         }, session.Engine);
 
         if (failure is not null)
-        {
-            ThrowTerminatingError(Errors.ErrorRecords.From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed,
-                failure.Kind,
-                $"Could not switch session '{session.Name}' to {target}; it stays in {from} mode and keeps working. " +
-                $"Cause ({failure.ErrorId}): {failure.Message}", session.Name, failure)));
-            return;
-        }
+            throw Terminate(Errors.ErrorRecords.ModeSwitchFailed(session.Name, from, target, failure));
 
         session.Recipe = recipe;
         WriteVerbose($"Session '{session.Name}' switched from {from} to {target}; the {from} pools are closed.");

@@ -55,6 +55,7 @@ public sealed class TestPatroniFailoverCommand : PatroniSessionCmdlet
 
     /// <summary>Patroni's REST API user (restapi.authentication) for POST /switchover; default: the session's.</summary>
     [Parameter(ParameterSetName = SwitchoverSet)]
+    [ValidateNotNull]
     [Credential]
     public PSCredential? ApiCredential { get; set; }
 
@@ -73,7 +74,7 @@ public sealed class TestPatroniFailoverCommand : PatroniSessionCmdlet
         }
 
         bool observe = ParameterSetName == ObserveSet;
-        string target = $"{ChangeSupport.ClusterName(session)} (leader {ChangeSupport.CurrentLeader(session) ?? "unknown"})";
+        string target = ChangeSupport.Describe(session, noLeader: "unknown");
         string action = observe
             ? $"Run a probe workload (a probe table, writes and reads) for {DurationSec} s while the primary is failed elsewhere"
             : $"Failover drill: switch over to {Candidate ?? "any healthy standby"} under a probe workload";
@@ -93,16 +94,11 @@ public sealed class TestPatroniFailoverCommand : PatroniSessionCmdlet
         DrillReport result = Run(async (queue, ct) =>
         {
             using DrillApi api = DrillApi.For(session.Engine, ChangeSupport.ToNetwork(ApiCredential));
-            return await FailoverDrill.RunAsync(api, options, (status, percent) => queue.TryPost(() =>
-                {
-                    progress.StatusDescription = status;
-                    progress.PercentComplete = Math.Clamp(percent, -1, 100);
-                    WriteProgress(progress);
-                    WriteVerbose(status);
-                }), ct,
+            Action<string, int?> post = ProgressPoster(queue, progress);
+            return await FailoverDrill.RunAsync(api, options, (status, percent) => post(status, percent), ct,
                 warning => queue.TryPost(() => WriteWarning(warning))).ConfigureAwait(false);
         }, session.Engine);
-        ChangeSupport.Complete(this, progress);
+        CompleteProgress(progress);
         var output = new FailoverDrillResult(result, session.Name);
         foreach (string note in output.Notes)
             WriteVerbose(note);

@@ -3,21 +3,56 @@ using PatroniHa.Engine.Errors;
 
 namespace PatroniHa.Errors;
 
-/// <summary>Turns engine failures into ErrorRecords with a stable ErrorId and the right category.</summary>
+/// <summary>
+/// Every ErrorRecord the cmdlets write: engine failures with their stable ErrorId and category, and the
+/// cmdlet layer's own failures. The ids are a contract (scripts match on them); never rename one.
+/// </summary>
 internal static class ErrorRecords
 {
+    /// <summary>Ids the cmdlet layer raises itself (the engine's are in <see cref="PatroniErrorIds"/>).</summary>
+    public const string SessionNameInUseId = "PatroniSessionNameInUse";
+    public const string SandboxNotFoundId = "PatroniSandboxNotFound";
+    public const string UnexpectedId = "PatroniUnexpectedError";
+
     public static ErrorRecord From(PatroniHaException ex) =>
         new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
-
-    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target = null,
-        Exception? inner = null) =>
-        new(new PatroniHaException(errorId, FailureKind.NotSpecified, message, target, inner), errorId, category, target);
 
     public static ErrorRecord NotConnected() => Create(PatroniErrorIds.NotConnected, ErrorCategory.ConnectionError,
         "There is no Patroni session in this runspace. Connect first with Connect-PatroniCluster " +
         "(or Start-PatroniSandbox | Connect-PatroniCluster), or pass -Session.");
 
-    public static ErrorCategory Category(FailureKind kind) => kind switch
+    public static ErrorRecord SessionNotFound(string name) => Create(PatroniErrorIds.SessionNotFound,
+        ErrorCategory.ObjectNotFound, $"No session named '{name}' in this runspace.", name);
+
+    public static ErrorRecord SessionNameInUse(string name) => Create(SessionNameInUseId, ErrorCategory.ResourceExists,
+        $"A session named '{name}' already exists in this runspace. Disconnect it first " +
+        $"(Disconnect-PatroniCluster -Session {name}) or choose another -Name.", name);
+
+    public static ErrorRecord SandboxNotFound(string path) => Create(SandboxNotFoundId, ErrorCategory.ObjectNotFound,
+        $"No sandbox started in this runspace lives at '{path}'. Sandboxes end with the runspace that " +
+        "started them; pipe Start-PatroniSandbox's result to Stop-PatroniSandbox.", path);
+
+    /// <summary>A failed Switch-PatroniMode: the session keeps its old mode; the cause keeps its own id in the message.</summary>
+    public static ErrorRecord ModeSwitchFailed(string session, string from, object to, PatroniHaException cause) =>
+        From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed, cause.Kind,
+            $"Could not switch session '{session}' to {to}; it stays in {from} mode and keeps working. " +
+            $"Cause ({cause.ErrorId}): {cause.Message}", session, cause));
+
+    /// <summary>A failure the engine did not turn into a PatroniHaException: still a record, never a raw exception.</summary>
+    public static ErrorRecord Unexpected(Exception ex) => ex is IContainsErrorRecord { ErrorRecord: { } record }
+        ? record
+        : new ErrorRecord(ex, UnexpectedId, ex switch
+        {
+            TimeoutException or OperationCanceledException => ErrorCategory.OperationTimeout,
+            UnauthorizedAccessException => ErrorCategory.PermissionDenied,
+            IOException => ErrorCategory.WriteError,
+            _ => ErrorCategory.NotSpecified,
+        }, null);
+
+    private static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target = null) =>
+        new(new PatroniHaException(errorId, FailureKind.NotSpecified, message, target), errorId, category, target);
+
+    private static ErrorCategory Category(FailureKind kind) => kind switch
     {
         FailureKind.ConnectionError => ErrorCategory.ConnectionError,
         FailureKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,

@@ -1,5 +1,6 @@
 using PatroniHa.Configuration;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Sessions;
 
 namespace PatroniHa.Sessions;
@@ -39,6 +40,12 @@ public sealed class PatroniSession
     public string? Primary => Engine.IsDisposed ? null : Engine.Backend.Writer?.Address;
 
     public bool IsConnected => !Engine.IsDisposed;
+
+    /// <summary>The Patroni scope as the monitor last saw it; null in single-node mode.</summary>
+    internal string? Scope => Engine.Backend is PatroniBackend p ? p.Monitor.Current?.Scope : null;
+
+    /// <summary>The leader as the monitor last saw it; null in single-node mode or when there is none.</summary>
+    internal string? Leader => Engine.Backend is PatroniBackend p ? p.Monitor.Current?.Leader?.Name : null;
 
     public bool IsDefault { get; internal set; }
 

@@ -14,10 +14,7 @@ public sealed class SessionNameCompleter : IArgumentCompleter
         foreach (PatroniSession session in SessionRegistry.ForCurrentRunspace()?.All ?? [])
         {
             if (session.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                yield return new CompletionResult(Quote(session.Name), session.Name, CompletionResultType.ParameterValue, session.ToString());
+                yield return new CompletionResult(CompletionText.Quote(session.Name), session.Name, CompletionResultType.ParameterValue, session.ToString());
         }
     }
-
-    private static string Quote(string name) =>
-        name.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '`') ? $"'{name.Replace("'", "''")}'" : name;
 }

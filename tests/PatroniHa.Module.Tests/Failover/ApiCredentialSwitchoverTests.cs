@@ -13,20 +13,18 @@ namespace PatroniHa.Module.Tests.Failover;
 public sealed class ApiCredentialSwitchoverTests : IDisposable
 {
     private const string ApiPassword = "Rest-Api-Pa55-for-test";
-    private readonly PowerShellSession _owner = new();
+    private readonly OwnedSandbox _sandbox;
     private readonly Dictionary<string, object?> _vars;
 
     public ApiCredentialSwitchoverTests()
     {
         var apiCredential = TestCredentials.Create("patroni-admin", ApiPassword);
-        ScriptResult started = _owner.Run("Start-PatroniSandbox -Nodes 2 -Name authsw -ApiCredential $api",
+        _sandbox = new OwnedSandbox("Start-PatroniSandbox -Nodes 2 -Name authsw -ApiCredential $api",
             new Dictionary<string, object?> { ["api"] = apiCredential });
-        started.ThrowIfFailed("Start-PatroniSandbox -ApiCredential");
-        PSObject sandbox = started.Output.Single();
         _vars = new Dictionary<string, object?>
         {
-            ["endpoints"] = sandbox.Properties["ApiEndpoint"].Value,
-            ["cred"] = sandbox.Properties["Credential"].Value,
+            ["endpoints"] = _sandbox.ApiEndpoints,
+            ["cred"] = _sandbox.Credential,
             ["api"] = apiCredential,
         };
     }
@@ -60,9 +58,5 @@ public sealed class ApiCredentialSwitchoverTests : IDisposable
         Assert.DoesNotContain(ps.Transcript, line => line.Contains(ApiPassword));
     }
 
-    public void Dispose()
-    {
-        _owner.Run("Stop-PatroniSandbox -Confirm:$false");
-        _owner.Dispose();
-    }
+    public void Dispose() => _sandbox.Dispose();
 }

@@ -12,7 +12,7 @@ namespace PatroniHa.Module.Tests.Failover;
 /// </summary>
 public sealed class FailoverSandbox : IDisposable
 {
-    private readonly PowerShellSession _owner;
+    private readonly OwnedSandbox _sandbox;
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
 
     public FailoverSandbox() : this("drill")
@@ -21,24 +21,13 @@ public sealed class FailoverSandbox : IDisposable
 
     internal FailoverSandbox(string name, bool synchronous = false)
     {
-        _owner = new PowerShellSession();
-        ScriptResult result = _owner.Run($"Start-PatroniSandbox -Nodes 3 -Name {name}{(synchronous ? " -SynchronousMode" : "")}");
-        if (result.FirstError is { } error)
-        {
-            _owner.Dispose();
-            throw new InvalidOperationException(
-                $"Could not start the sandbox ({error.FullyQualifiedErrorId}): {error.Exception.Message}");
-        }
-        Sandbox = result.Output.Single();
-        ApiEndpoints = (string[])Sandbox.Properties["ApiEndpoint"].Value;
-        Credential = (PSCredential)Sandbox.Properties["Credential"].Value;
-        Path = (string)Sandbox.Properties["Path"].Value;
+        _sandbox = new OwnedSandbox($"Start-PatroniSandbox -Nodes 3 -Name {name}{(synchronous ? " -SynchronousMode" : "")}");
     }
 
-    public PSObject Sandbox { get; }
-    public string[] ApiEndpoints { get; }
-    public PSCredential Credential { get; }
-    public string Path { get; }
+    public PSObject Sandbox => _sandbox.Info;
+    public string[] ApiEndpoints => _sandbox.ApiEndpoints;
+    public PSCredential Credential => _sandbox.Credential;
+    public string Path => _sandbox.Path;
 
     public PowerShellSession Connect()
     {
@@ -167,11 +156,7 @@ public sealed class FailoverSandbox : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        _owner.Run("Stop-PatroniSandbox -Confirm:$false");
-        _owner.Dispose();
-    }
+    public void Dispose() => _sandbox.Dispose();
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]

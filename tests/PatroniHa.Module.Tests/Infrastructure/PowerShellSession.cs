@@ -1,4 +1,3 @@
-using System.Collections.ObjectModel;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 
@@ -31,28 +30,31 @@ public sealed class PowerShellSession : IDisposable
     public ScriptResult Run(string script, IDictionary<string, object?>? variables = null)
     {
         using PowerShell ps = PowerShell.Create();
+        ScriptResult result = Invoke(ps, script, variables);
+        Transcript.AddRange(result.AllText());
+        return result;
+    }
+
+    /// <summary>Runs <paramref name="script"/> on <paramref name="ps"/> in this runspace; every stream stays on ps.</summary>
+    internal ScriptResult Invoke(PowerShell ps, string script, IDictionary<string, object?>? variables)
+    {
         ps.Runspace = _runspace;
-        if (variables is not null)
-        {
-            foreach (var (name, value) in variables)
-                _runspace.SessionStateProxy.SetVariable(name, value);
-        }
+        foreach (var (name, value) in variables ?? new Dictionary<string, object?>())
+            _runspace.SessionStateProxy.SetVariable(name, value);
         ps.AddScript(script);
-        Collection<PSObject> output;
+        List<PSObject> output;
         RuntimeException? terminating = null;
         try
         {
-            output = ps.Invoke();
+            output = ps.Invoke().ToList();
         }
         catch (RuntimeException ex)
         {
             terminating = ex;
             output = [];
         }
-        var result = new ScriptResult(output.ToList(), ps.Streams.Error.ToList(), terminating,
+        return new ScriptResult(output, ps.Streams.Error.ToList(), terminating,
             ps.Streams.Verbose.Select(v => v.Message).ToList(), ps.Streams.Warning.Select(w => w.Message).ToList());
-        Transcript.AddRange(result.AllText());
-        return result;
     }
 
     /// <summary>Runs and expects no error at all.</summary>

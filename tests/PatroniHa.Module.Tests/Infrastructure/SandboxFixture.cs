@@ -10,29 +10,14 @@ namespace PatroniHa.Module.Tests.Infrastructure;
 /// </summary>
 public sealed class SandboxFixture : IDisposable
 {
-    private readonly PowerShellSession _owner;
-
-    public SandboxFixture()
-    {
-        _owner = new PowerShellSession();
-        ScriptResult result = _owner.Run("Start-PatroniSandbox -Nodes 3 -Name shared");
-        if (result.FirstError is { } error)
-        {
-            _owner.Dispose();
-            throw new InvalidOperationException(
-                $"Could not start the shared sandbox cluster ({error.FullyQualifiedErrorId}): {error.Exception.Message}");
-        }
-        Sandbox = result.Output.Single();
-        ApiEndpoints = (string[])Sandbox.Properties["ApiEndpoint"].Value;
-        Credential = (PSCredential)Sandbox.Properties["Credential"].Value;
-    }
+    private readonly OwnedSandbox _sandbox = new("Start-PatroniSandbox -Nodes 3 -Name shared");
 
     /// <summary>The PatroniSandboxInfo object.</summary>
-    public PSObject Sandbox { get; }
+    public PSObject Sandbox => _sandbox.Info;
 
-    public string[] ApiEndpoints { get; }
+    public string[] ApiEndpoints => _sandbox.ApiEndpoints;
 
-    public PSCredential Credential { get; }
+    public PSCredential Credential => _sandbox.Credential;
 
     public string Password => Credential.GetNetworkCredential().Password;
 
@@ -51,11 +36,7 @@ public sealed class SandboxFixture : IDisposable
         ["sandbox"] = Sandbox,
     };
 
-    public void Dispose()
-    {
-        _owner.Run("Stop-PatroniSandbox -Confirm:$false");
-        _owner.Dispose();
-    }
+    public void Dispose() => _sandbox.Dispose();
 }
 
 [CollectionDefinition(Name)]

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using PatroniHa.Module.Tests.Infrastructure;
 
 namespace PatroniHa.Module.Tests.Modes;
@@ -12,13 +11,9 @@ internal static class ModeTestSupport
     public static string Primary(PowerShellSession ps, string session = "") =>
         (string)ps.Ok($"(Get-PatroniSession {(session.Length > 0 ? "-Name " + session : "-Default")}).Primary").Single().BaseObject;
 
-    public static int[] PgPorts(SandboxFixture cluster) =>
-        ((object[])cluster.Sandbox.Properties["Members"].Value)
-            .Select(m => (int)PSObject.AsPSObject(m).Properties["PgPort"].Value).ToArray();
+    public static int[] PgPorts(SandboxFixture cluster) => OwnedSandbox.MemberPorts(cluster.Sandbox, "PgPort");
 
-    public static int[] ApiPorts(SandboxFixture cluster) =>
-        ((object[])cluster.Sandbox.Properties["Members"].Value)
-            .Select(m => (int)PSObject.AsPSObject(m).Properties["ApiPort"].Value).ToArray();
+    public static int[] ApiPorts(SandboxFixture cluster) => OwnedSandbox.MemberPorts(cluster.Sandbox, "ApiPort");
 
     public static string User(SandboxFixture cluster) => cluster.Credential.UserName;
 
