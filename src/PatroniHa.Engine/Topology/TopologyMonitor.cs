@@ -86,7 +86,8 @@ public sealed class TopologyMonitor : IAsyncDisposable
             ClusterSnapshot snapshot = await _source.DiscoverAsync(ct).ConfigureAwait(false);
             _stats.CountRefresh();
             LastError = null;
-            Apply(snapshot);
+            // The loop may be in a long wait computed before this refresh: wake it if fast polling starts now.
+            Apply(snapshot, wakeLoop: true);
             return snapshot;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
@@ -180,14 +181,16 @@ public sealed class TopologyMonitor : IAsyncDisposable
         GiveUpIfFailoverTimedOut();
     }
 
-    private void Apply(ClusterSnapshot snapshot)
+    private void Apply(ClusterSnapshot snapshot, bool wakeLoop = false)
     {
         PatroniMember? oldLeader = null;
         PatroniMember? newLeader = snapshot.Leader;
         bool moved = false;
+        bool startedFastPolling;
         bool leaderApiDown = newLeader is not null && SafeIsMemberApiDown(newLeader);
         lock (_gate)
         {
+            bool wasFastPolling = IsFastPolling;
             oldLeader = _lastLeader;
             _current = snapshot;
             LastRefreshedAt = snapshot.ReadAt;
@@ -218,7 +221,10 @@ public sealed class TopologyMonitor : IAsyncDisposable
             TaskCompletionSource signal = _changed;
             _changed = NewSignal();
             signal.TrySetResult();
+            startedFastPolling = !wasFastPolling && IsFastPolling;
         }
+        if (wakeLoop && startedFastPolling)
+            _wake.Release();
         if (moved)
             RaiseLeaderChanged(oldLeader, newLeader!);
     }
