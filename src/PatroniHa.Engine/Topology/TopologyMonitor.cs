@@ -67,8 +67,6 @@ public sealed class TopologyMonitor : IAsyncDisposable
     /// <summary>Why the last refresh failed (null after a good one): the REST API may be down.</summary>
     public Exception? LastError { get; private set; }
 
-    public DateTimeOffset? LastRefreshedAt { get; private set; }
-
     /// <summary>First discovery (throws what discovery throws), then the background loop.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
@@ -193,7 +191,6 @@ public sealed class TopologyMonitor : IAsyncDisposable
             bool wasFastPolling = IsFastPolling;
             oldLeader = _lastLeader;
             _current = snapshot;
-            LastRefreshedAt = snapshot.ReadAt;
             if (newLeader is null)
             {
                 BeginFailover();
