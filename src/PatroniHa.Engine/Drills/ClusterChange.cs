@@ -60,25 +60,10 @@ public static class ClusterChange
     }
 
     // Only "not sent" (cannot reach that endpoint) moves on: anything Patroni answered is final.
-    private static async Task<SwitchoverOutcome> SendAsync(IReadOnlyList<Uri> endpoints,
-        Func<Uri, CancellationToken, Task<SwitchoverOutcome>> send, CancellationToken ct)
-    {
-        PatroniHaException? last = null;
-        foreach (Uri endpoint in endpoints)
-        {
-            try
-            {
-                return await send(endpoint, ct).ConfigureAwait(false);
-            }
-            catch (PatroniHaException e) when (e.ErrorId == PatroniErrorIds.SwitchoverFailed
-                && e.Kind == FailureKind.ConnectionError && !ct.IsCancellationRequested)
-            {
-                last = e;
-            }
-        }
-        throw last ?? new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.ConnectionError,
-            "No Patroni REST endpoint is known for this session.");
-    }
+    private static Task<SwitchoverOutcome> SendAsync(IReadOnlyList<Uri> endpoints,
+        Func<Uri, CancellationToken, Task<SwitchoverOutcome>> send, CancellationToken ct) =>
+        DrillApi.FirstAnswerAsync(endpoints, send,
+            e => e.ErrorId == PatroniErrorIds.SwitchoverFailed && e.Kind == FailureKind.ConnectionError, ct);
 
     private static async Task<ChangeResult> SettleAsync(DrillApi api, SwitchoverOutcome outcome, string? oldLeader,
         string? candidate, DateTimeOffset? scheduledAt, Stopwatch sw, TimeSpan timeout, Action<string> progress,

@@ -76,15 +76,20 @@ public sealed class DrillApi : IDisposable
 
     /// <summary>GET /cluster from the first endpoint that answers.</summary>
     public async Task<ClusterSnapshot> GetClusterAsync(CancellationToken ct) =>
-        await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetClusterAsync(e, c), ct).ConfigureAwait(false);
+        await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetClusterAsync(e, c), CannotReach, ct).ConfigureAwait(false);
 
     /// <summary>GET /config from the first endpoint that answers.</summary>
     public async Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct) =>
-        await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetConfigAsync(e, c), ct).ConfigureAwait(false);
+        await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetConfigAsync(e, c), CannotReach, ct).ConfigureAwait(false);
 
-    /// <summary>Asks each endpoint in turn; only "cannot reach" moves on to the next one.</summary>
+    private static bool CannotReach(PatroniHaException e) => e.ErrorId == PatroniErrorIds.TopologyUnavailable;
+
+    /// <summary>
+    /// Asks each endpoint in turn; only a failure <paramref name="movesOn"/> accepts (the request never reached
+    /// that endpoint) moves on to the next one: anything Patroni answered is final.
+    /// </summary>
     internal static async Task<T> FirstAnswerAsync<T>(IReadOnlyList<Uri> endpoints,
-        Func<Uri, CancellationToken, Task<T>> call, CancellationToken ct)
+        Func<Uri, CancellationToken, Task<T>> call, Func<PatroniHaException, bool> movesOn, CancellationToken ct)
     {
         PatroniHaException? last = null;
         foreach (Uri endpoint in endpoints)
@@ -93,7 +98,7 @@ public sealed class DrillApi : IDisposable
             {
                 return await call(endpoint, ct).ConfigureAwait(false);
             }
-            catch (PatroniHaException e) when (e.ErrorId == PatroniErrorIds.TopologyUnavailable && !ct.IsCancellationRequested)
+            catch (PatroniHaException e) when (movesOn(e) && !ct.IsCancellationRequested)
             {
                 last = e;
             }

@@ -92,7 +92,6 @@ public static class FailoverDrill
         else
         {
             before = await api.GetClusterAsync(ct).ConfigureAwait(false);
-            before.RequireLeader();
         }
         PatroniMember oldLeader = before.RequireLeader();
 

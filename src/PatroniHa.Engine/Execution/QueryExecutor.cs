@@ -123,11 +123,11 @@ public sealed class QueryExecutor
             if (!a.Request.ReadOnly)
                 await FenceAsync(a.Backend, target, connection, token, callerToken).ConfigureAwait(false);
 
-            bool sent = false;
+            a.Sent = false;
             try
             {
-                object? value = await StatementRunner.RunAsync(connection, a.Request, a.Sink,
-                    () => sent = true, () => a.RowsDelivered = true, token).ConfigureAwait(false);
+                object? value = await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token)
+                    .ConfigureAwait(false);
                 if (!a.Request.ReadOnly)
                     a.Backend.ReportWriteSucceeded(target);
                 return new QueryResult(target, value, a.Count);
@@ -136,7 +136,7 @@ public sealed class QueryExecutor
             {
                 if (FailureClassifier.SignalsRoleChange(ex) || ticket?.Aborted == true)
                     a.Backend.ReportFailure(target);
-                throw Decide(a, target, FailureClassifier.Classify(ex, sent, callerToken), ex, ticket?.Aborted == true);
+                throw Decide(a, target, FailureClassifier.Classify(ex, a.Sent, callerToken), ex, ticket?.Aborted == true);
             }
         }
     }
@@ -222,13 +222,22 @@ public sealed class QueryExecutor
         _verifiedEpochs[(backend, target.Name)] = (epoch, Stopwatch.GetTimestamp());
     }
 
-    /// <summary>One statement's journey through the retries.</summary>
-    private sealed class Attempt(ClusterBackend backend, QueryRequest request, IRowSink? sink)
+    /// <summary>One statement's journey through the retries (also its progress sink: no closures per attempt).</summary>
+    private sealed class Attempt(ClusterBackend backend, QueryRequest request, IRowSink? sink) : IStatementProgress
     {
         public ClusterBackend Backend { get; } = backend;
         public QueryRequest Request { get; } = request;
         public IRowSink? Sink { get; } = sink;
         public int Count { get; set; }
-        public bool RowsDelivered { get; set; }
+
+        /// <summary>The current attempt's statement went to the server.</summary>
+        public bool Sent { get; set; }
+
+        /// <summary>A row reached the caller (in any attempt): the statement can no longer move elsewhere.</summary>
+        public bool RowsDelivered { get; private set; }
+
+        void IStatementProgress.OnSent() => Sent = true;
+
+        void IStatementProgress.OnFirstRow() => RowsDelivered = true;
     }
 }

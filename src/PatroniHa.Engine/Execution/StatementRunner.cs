@@ -1,5 +1,6 @@
 using System.Data;
 using Npgsql;
+using PatroniHa.Engine.Routing;
 
 namespace PatroniHa.Engine.Execution;
 
@@ -14,12 +15,12 @@ internal static class StatementRunner
         return command;
     }
 
-    /// <summary>Runs the statement. <paramref name="onSent"/> is called just before it goes to the server.</summary>
+    /// <summary>Runs the statement; <paramref name="progress"/> hears just before it goes to the server and at its first row.</summary>
     public static async Task<object?> RunAsync(NpgsqlConnection connection, QueryRequest request, IRowSink? sink,
-        Action onSent, Action onFirstRow, CancellationToken ct)
+        IStatementProgress progress, CancellationToken ct)
     {
         await using NpgsqlCommand command = CreateCommand(connection, request);
-        onSent();
+        progress.OnSent();
         switch (request.Shape)
         {
             case QueryShape.Scalar:
@@ -45,7 +46,7 @@ internal static class StatementRunner
                             for (int i = 0; i < values.Length; i++)
                                 values[i] = ReadValue(reader, i);
                             if (rows++ == 0)
-                                onFirstRow();
+                                progress.OnFirstRow();
                             sink?.OnRow(values, ct);
                         }
                     }
@@ -73,9 +74,37 @@ internal static class StatementRunner
     }
 
     /// <summary>Fencing: a server Patroni names leader must also say it is not in recovery.</summary>
-    public static async Task<bool> IsReadWriteAsync(NpgsqlConnection connection, CancellationToken ct)
+    public static async Task<bool> IsReadWriteAsync(NpgsqlConnection connection, CancellationToken ct) =>
+        await ScalarAsync(connection, InRecoverySql, ct).ConfigureAwait(false) is false;
+
+    public const string InRecoverySql = "SELECT pg_is_in_recovery()";
+
+    /// <summary>One statement's first value on an open connection (no parameters, no retries).</summary>
+    public static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
-        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is false;
+        await using var command = new NpgsqlCommand(sql, connection);
+        return await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// One statement's first value on a connection of its own from <paramref name="target"/>'s pool (the
+    /// session's database), outside the retry rules: for health checks and samplers that ask one server.
+    /// </summary>
+    public static async Task<object?> ScalarAsync(ClusterBackend backend, RouteTarget target, string sql,
+        CancellationToken ct)
+    {
+        await using NpgsqlConnection connection = await backend.DataSource(target, null).OpenConnectionAsync(ct)
+            .ConfigureAwait(false);
+        return await ScalarAsync(connection, sql, ct).ConfigureAwait(false);
+    }
+}
+
+/// <summary>How far a statement got; <see cref="StatementRunner.RunAsync"/> reports it as it happens.</summary>
+internal interface IStatementProgress
+{
+    /// <summary>Just before the statement goes to the server.</summary>
+    void OnSent();
+
+    /// <summary>The first row is about to reach the sink.</summary>
+    void OnFirstRow();
 }

@@ -1,4 +1,4 @@
-using Npgsql;
+using PatroniHa.Engine.Execution;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Topology;
@@ -81,10 +81,8 @@ public static class HealthChecker
         timeout.CancelAfter(ServerCheckTimeout);
         try
         {
-            await using NpgsqlConnection connection = await backend.DataSource(target, null)
-                .OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
-            await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
-            bool inRecovery = (bool)(await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false))!;
+            bool inRecovery = (bool)(await StatementRunner.ScalarAsync(backend, target, StatementRunner.InRecoverySql,
+                timeout.Token).ConfigureAwait(false))!;
             return new ServerHealth(target.Name, target.Host, target.Port, ServerHealth.Healthy, inRecovery, null);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)

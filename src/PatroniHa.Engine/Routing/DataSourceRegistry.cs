@@ -6,17 +6,32 @@ namespace PatroniHa.Engine.Routing;
 
 /// <summary>
 /// One Npgsql data source (= one connection pool) per (server, database), created on first use and
-/// sized by the session's MinPoolSize/MaxPoolSize.
+/// sized by the session's MinPoolSize/MaxPoolSize. After <see cref="DisposeAsync"/> it creates no more: a
+/// warm-up task or a query still running when the backend is disposed gets ObjectDisposedException instead of
+/// a new pool that nothing would ever close.
 /// </summary>
 internal sealed class DataSourceRegistry : IAsyncDisposable
 {
     private readonly ClusterOptions _options;
     private readonly ConcurrentDictionary<(string Host, int Port, string Database), NpgsqlDataSource> _sources = new();
+    private volatile bool _disposed;
 
     public DataSourceRegistry(ClusterOptions options) => _options = options;
 
-    public NpgsqlDataSource Get(RouteTarget target, string database) =>
-        _sources.GetOrAdd((target.Host, target.Port, database), key => Create(key.Host, key.Port, key.Database));
+    public NpgsqlDataSource Get(RouteTarget target, string database)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var key = (target.Host, target.Port, database);
+        NpgsqlDataSource source = _sources.GetOrAdd(key, k => Create(k.Host, k.Port, k.Database));
+        if (_disposed)
+        {
+            // Added while DisposeAsync ran: whichever side removes it disposes it.
+            if (_sources.TryRemove(key, out NpgsqlDataSource? late))
+                late.Dispose();
+            throw new ObjectDisposedException(nameof(DataSourceRegistry));
+        }
+        return source;
+    }
 
     /// <summary>Drops the idle connections to a server (it lost the leadership or went away).</summary>
     public void Clear(string host, int port)
@@ -62,8 +77,11 @@ internal sealed class DataSourceRegistry : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var source in _sources.Values)
-            await source.DisposeAsync().ConfigureAwait(false);
-        _sources.Clear();
+        _disposed = true;
+        foreach (var key in _sources.Keys)
+        {
+            if (_sources.TryRemove(key, out NpgsqlDataSource? source))
+                await source.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

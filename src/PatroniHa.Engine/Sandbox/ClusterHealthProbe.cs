@@ -90,24 +90,13 @@ internal sealed class ClusterHealthProbe(HttpClient http, IReadOnlyList<(string 
         return result;
     }
 
-    private async Task<JsonDocument?> TryGetJsonAsync(Uri uri, CancellationToken ct)
-    {
-        // A suspended (SIGSTOPped) member accepts the connection and never answers: bound every request.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(RequestTimeout);
-        try
+    // /cluster answers 200; /patroni answers 503 on a non-running member but still carries JSON.
+    private Task<JsonDocument?> TryGetJsonAsync(Uri uri, CancellationToken ct) =>
+        SandboxHttp.TryGetAsync<JsonDocument?>(http, uri, RequestTimeout, async (response, c) =>
         {
-            // /cluster answers 200; /patroni answers 503 on a non-running member but still carries JSON.
-            using var response = await http.GetAsync(uri, timeout.Token).ConfigureAwait(false);
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            return await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is HttpRequestException or JsonException
-                                      || (e is OperationCanceledException && !ct.IsCancellationRequested))
-        {
-            return null;
-        }
-    }
+            await using var body = await response.Content.ReadAsStreamAsync(c).ConfigureAwait(false);
+            return await JsonDocument.ParseAsync(body, cancellationToken: c).ConfigureAwait(false);
+        }, ct, e => e is JsonException);
 
     private static string? Str(JsonElement e, string name) =>
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

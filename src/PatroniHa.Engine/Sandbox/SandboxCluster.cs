@@ -211,20 +211,9 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task<bool> ApiAnswersAsync(Uri uri, CancellationToken ct)
-    {
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        attempt.CancelAfter(TimeSpan.FromSeconds(2));
-        try
-        {
-            using var response = await _http.GetAsync(uri, attempt.Token).ConfigureAwait(false);
-            return true; // any status: Patroni answers 503 while PostgreSQL is still starting
-        }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-        {
-            return false;
-        }
-    }
+    // Any status counts: Patroni answers 503 while PostgreSQL is still starting.
+    private Task<bool> ApiAnswersAsync(Uri uri, CancellationToken ct) =>
+        SandboxHttp.TryGetAsync(_http, uri, TimeSpan.FromSeconds(2), (_, _) => Task.FromResult(true), ct);
 
     private static string NewPassword() => RandomNumberGenerator.GetString(PasswordAlphabet, 24);
 
@@ -250,6 +239,7 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
             ProcessTable.KillWithChildren(left);
             ProcessTable.WaitGone(left, TimeSpan.FromSeconds(2));
         }
+        foreach (var m in _members) m.ReleaseProcess();
         _etcd.Dispose();
         _http.Dispose();
 

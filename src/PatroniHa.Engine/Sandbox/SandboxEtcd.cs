@@ -34,16 +34,9 @@ internal sealed class SandboxEtcd(string binary, string folder, int clientPort, 
         while (true)
         {
             if (ExitCode is { } code) throw new InvalidOperationException($"etcd exited with code {code}");
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            attempt.CancelAfter(TimeSpan.FromSeconds(1));
-            try
-            {
-                var body = await http.GetStringAsync(new Uri(ClientUrl, "/health"), attempt.Token).ConfigureAwait(false);
-                if (body.Contains("\"true\"", StringComparison.Ordinal)) return;
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-            {
-            }
+            var body = await SandboxHttp.TryGetAsync(http, new Uri(ClientUrl, "/health"), TimeSpan.FromSeconds(1),
+                (response, c) => response.EnsureSuccessStatusCode().Content.ReadAsStringAsync(c), ct).ConfigureAwait(false);
+            if (body?.Contains("\"true\"", StringComparison.Ordinal) == true) return;
             if (sw.Elapsed > timeout) throw new TimeoutException($"etcd did not report healthy within {timeout.TotalSeconds:0} s");
             await Task.Delay(100, ct).ConfigureAwait(false);
         }

@@ -160,5 +160,15 @@ public sealed class SandboxMember
         return true;
     }
 
+    /// <summary>Releases the Process handle once the sandbox is torn down (the process is gone by then).</summary>
+    internal void ReleaseProcess()
+    {
+        lock (_gate)
+        {
+            _patroni?.Dispose();
+            _patroni = null;
+        }
+    }
+
     public override string ToString() => $"{Name} (pg {PgPort}, api {ApiPort})";
 }

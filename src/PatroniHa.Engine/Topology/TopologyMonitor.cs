@@ -67,8 +67,6 @@ public sealed class TopologyMonitor : IAsyncDisposable
     /// <summary>Why the last refresh failed (null after a good one): the REST API may be down.</summary>
     public Exception? LastError { get; private set; }
 
-    public DateTimeOffset? LastRefreshedAt { get; private set; }
-
     /// <summary>First discovery (throws what discovery throws), then the background loop.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
@@ -86,7 +84,8 @@ public sealed class TopologyMonitor : IAsyncDisposable
             ClusterSnapshot snapshot = await _source.DiscoverAsync(ct).ConfigureAwait(false);
             _stats.CountRefresh();
             LastError = null;
-            Apply(snapshot);
+            // The loop may be in a long wait computed before this refresh: wake it if fast polling starts now.
+            Apply(snapshot, wakeLoop: true);
             return snapshot;
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
@@ -180,17 +179,18 @@ public sealed class TopologyMonitor : IAsyncDisposable
         GiveUpIfFailoverTimedOut();
     }
 
-    private void Apply(ClusterSnapshot snapshot)
+    private void Apply(ClusterSnapshot snapshot, bool wakeLoop = false)
     {
         PatroniMember? oldLeader = null;
         PatroniMember? newLeader = snapshot.Leader;
         bool moved = false;
+        bool startedFastPolling;
         bool leaderApiDown = newLeader is not null && SafeIsMemberApiDown(newLeader);
         lock (_gate)
         {
+            bool wasFastPolling = IsFastPolling;
             oldLeader = _lastLeader;
             _current = snapshot;
-            LastRefreshedAt = snapshot.ReadAt;
             if (newLeader is null)
             {
                 BeginFailover();
@@ -218,7 +218,10 @@ public sealed class TopologyMonitor : IAsyncDisposable
             TaskCompletionSource signal = _changed;
             _changed = NewSignal();
             signal.TrySetResult();
+            startedFastPolling = !wasFastPolling && IsFastPolling;
         }
+        if (wakeLoop && startedFastPolling)
+            _wake.Release();
         if (moved)
             RaiseLeaderChanged(oldLeader, newLeader!);
     }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Npgsql;
 using PatroniHa.Engine.Execution;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Routing;
@@ -104,10 +103,9 @@ public static class WorkloadRunner
                 foreach (PatroniMember m in members)
                 {
                     var target = new RouteTarget(m.Name, m.Host, m.Port, m.IsLeader);
-                    await using NpgsqlConnection c = await session.Backend.DataSource(target, null).OpenConnectionAsync(stop).ConfigureAwait(false);
-                    await using var cmd = new NpgsqlCommand(
-                        "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND pid <> pg_backend_pid()", c);
-                    int connections = (int)(await cmd.ExecuteScalarAsync(stop).ConfigureAwait(false))!;
+                    int connections = (int)(await StatementRunner.ScalarAsync(session.Backend, target,
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE application_name = current_setting('application_name') AND pid <> pg_backend_pid()",
+                        stop).ConfigureAwait(false))!;
                     state.PeakConnections.AddOrUpdate(target.ToString(), connections, (_, peak) => Math.Max(peak, connections));
                 }
                 await Task.Delay(SampleEvery, stop).ConfigureAwait(false);

@@ -114,6 +114,20 @@ public sealed class TopologyMonitorFailoverTests
     }
 
     [Fact]
+    public async Task RefreshFromOutsideThatFindsNoLeader_WakesTheLoopToPollFast()
+    {
+        var (monitor, source, _, _) = await StartAsync(TimeSpan.FromMinutes(1));
+        await using var _ = monitor;
+        await Task.Delay(TopologyMonitor.FastPollInterval * 2); // the loop is in its 1-minute wait by now
+        source.Serve(() => NoLeader);
+        await monitor.RefreshAsync(CancellationToken.None); // e.g. Get-PatroniTopology -Refresh
+        Assert.True(monitor.IsFastPolling);
+        int before = source.Calls;
+        await EventuallyAsync(() => source.Calls - before >= 2,
+            "the loop polls fast (not after its 1-minute interval) once an outside refresh found no leader");
+    }
+
+    [Fact]
     public async Task RestApiUnreachable_KeepsTheLastTopologyAndKeepsTrying()
     {
         var (monitor, source, stats, _) = await StartAsync(TimeSpan.FromMilliseconds(50));
