@@ -96,14 +96,19 @@ public abstract class ClusterBackend : IAsyncDisposable
         {
             if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
                 return false;
-            try
+            // Off the monitor's thread: Npgsql's cancellation callback may try to reach a dead host, and
+            // topology monitoring must not stall behind it.
+            _ = Task.Run(() =>
             {
-                _abort.Cancel();
-            }
-            catch (Exception)
-            {
-                // A callback's failure must never reach the monitor thread that aborts.
-            }
+                try
+                {
+                    _abort.Cancel();
+                }
+                catch (Exception)
+                {
+                    // Disposed meanwhile (the write ended), or a callback failed: nothing to do.
+                }
+            });
             return true;
         }
 
