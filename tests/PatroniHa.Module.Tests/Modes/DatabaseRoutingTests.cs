@@ -28,14 +28,21 @@ public class DatabaseRoutingTests(SandboxFixture cluster)
         Assert.Equal(false, written.Properties["standby"].Value);
         Assert.Equal(PortOf(Primary(ps, "dual")), written.Properties["port"].Value);
 
-        // Read it back from a replica of the same topology (replication is asynchronous: wait for it).
+        // Read it back from a replica of the same topology. Replication is asynchronous: until the replica has
+        // replayed CREATE DATABASE it answers 3D000, and until it has the row, no row.
         PSObject? read = null;
         Assert.True(Eventually(() =>
         {
-            read = ps.Ok($"Invoke-PatroniQuery -Database {SecondDatabase} -ReadOnly 'SELECT note, current_database() AS db, pg_is_in_recovery() AS standby, inet_server_port() AS port FROM shared_notes WHERE id = @id' -Parameters @{{ id = $id }}",
-                vars).SingleOrDefault();
+            ScriptResult attempt = ps.Run($"Invoke-PatroniQuery -Database {SecondDatabase} -ReadOnly 'SELECT note, current_database() AS db, pg_is_in_recovery() AS standby, inet_server_port() AS port FROM shared_notes WHERE id = @id' -Parameters @{{ id = $id }}",
+                vars);
+            if (attempt.FirstError is { } error)
+            {
+                Assert.Contains("3D000", error.Exception.Message);
+                return false;
+            }
+            read = attempt.Output.SingleOrDefault();
             return read is not null;
-        }, TimeSpan.FromSeconds(10)), "the row should reach a replica");
+        }, TimeSpan.FromSeconds(10)), "the database and the row should reach a replica");
         Assert.Equal("hello", read!.Properties["note"].Value);
         Assert.Equal(SecondDatabase, read.Properties["db"].Value);
         Assert.Equal(true, read.Properties["standby"].Value);
