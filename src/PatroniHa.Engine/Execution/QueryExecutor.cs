@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Npgsql;
 using PatroniHa.Engine.Routing;
@@ -24,7 +23,6 @@ public sealed class QueryExecutor
     private readonly SessionStatistics _stats;
     private readonly ResiliencePipeline _writePipeline;
     private readonly ResiliencePipeline _readPipeline;
-    private readonly ConcurrentDictionary<(ClusterBackend, string), (long Epoch, long At)> _verifiedEpochs = new();
 
     /// <summary>How often a write re-checks its server is read-write while the topology is unconfirmed.</summary>
     private static readonly TimeSpan UnconfirmedRecheck = TimeSpan.FromSeconds(1);
@@ -200,7 +198,7 @@ public sealed class QueryExecutor
         CancellationToken token, CancellationToken callerToken)
     {
         long epoch = backend.Epoch;
-        if (_verifiedEpochs.TryGetValue((backend, target.Name), out var verified) && verified.Epoch == epoch &&
+        if (backend.VerifiedWriters.TryGetValue(target.Name, out var verified) && verified.Epoch == epoch &&
             (!backend.TopologyUnconfirmed || Stopwatch.GetElapsedTime(verified.At) < UnconfirmedRecheck))
             return;
         bool readWrite;
@@ -216,10 +214,10 @@ public sealed class QueryExecutor
         if (!readWrite)
         {
             // Patroni names the leader a moment before promotion finishes: retry shortly, no alarm.
-            _verifiedEpochs.TryRemove((backend, target.Name), out _);
+            backend.VerifiedWriters.TryRemove(target.Name, out _);
             throw new RetryableFailure(target, $"{target} is still in recovery (not yet promoted)");
         }
-        _verifiedEpochs[(backend, target.Name)] = (epoch, Stopwatch.GetTimestamp());
+        backend.VerifiedWriters[target.Name] = (epoch, Stopwatch.GetTimestamp());
     }
 
     /// <summary>One statement's journey through the retries (also its progress sink: no closures per attempt).</summary>

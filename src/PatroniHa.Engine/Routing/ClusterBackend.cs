@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using PatroniHa.Engine.Configuration;
 
@@ -62,6 +63,12 @@ public abstract class ClusterBackend : IAsyncDisposable
     /// stops being the leader (<see cref="AbortWrites"/>), so a write stuck on a demoted or zombie primary
     /// (e.g. waiting for a synchronous standby that was promoted) ends as "outcome unknown" instead of hanging.
     /// </summary>
+    /// <summary>
+    /// Members a write found read-write, with the epoch and time of that check (fencing: checked again after
+    /// every leader change). Kept here so it goes with the backend when a mode switch retires it.
+    /// </summary>
+    internal ConcurrentDictionary<string, (long Epoch, long At)> VerifiedWriters { get; } = new();
+
     internal WriteTicket TrackWrite(RouteTarget target)
     {
         var ticket = new WriteTicket(this, target.Name);
