@@ -67,6 +67,9 @@ internal static class ErrorRecords
         FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
         FailureKind.AuthenticationError => ErrorCategory.AuthenticationError,
         FailureKind.SecurityError => ErrorCategory.SecurityError,
+        FailureKind.ResourceExists => ErrorCategory.ResourceExists,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        FailureKind.NotImplemented => ErrorCategory.NotImplemented,
         _ => ErrorCategory.NotSpecified,
     };
 }
