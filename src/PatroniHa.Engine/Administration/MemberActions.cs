@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using PatroniHa.Engine.Drills;
 using PatroniHa.Engine.Errors;
 using PatroniHa.Engine.Patroni;
@@ -32,7 +31,7 @@ public static class MemberActions
     /// the HTTP deadline is Patroni's start timeout (<paramref name="configuredStartTimeout"/> or the request's)
     /// plus a minute.
     /// </summary>
-    public static async Task<MemberActionResult> RestartAsync(DrillApi api, PatroniMember member, RestartRequest request,
+    public static async Task<MemberActionResult> RestartAsync(PatroniRestClient client, PatroniMember member, RestartRequest request,
         int? configuredStartTimeout, CancellationToken ct)
     {
         var body = new Dictionary<string, object>();
@@ -46,11 +45,11 @@ public static class MemberActions
             body["timeout"] = (int)Math.Ceiling(t.TotalSeconds);
         TimeSpan start = request.StartTimeout
             ?? (configuredStartTimeout is { } s ? TimeSpan.FromSeconds(s) : DefaultStartTimeout);
-        TimeSpan deadline = request.ScheduledAt is null ? start + TimeSpan.FromSeconds(60) : api.Client.ReadTimeout + TimeSpan.FromSeconds(10);
+        TimeSpan deadline = request.ScheduledAt is null ? start + TimeSpan.FromSeconds(60) : client.ReadTimeout + TimeSpan.FromSeconds(10);
 
         var sw = Stopwatch.StartNew();
-        AdminAnswer a = await api.Client.SendAdminAsync(HttpMethod.Post, EndpointOf(member), "restart",
-            JsonSerializer.Serialize(body), deadline, ct).ConfigureAwait(false);
+        AdminAnswer a = await client.SendAdminAsync(HttpMethod.Post, EndpointOf(member), "restart",
+            PatroniRestClient.BodyText(body), deadline, ct).ConfigureAwait(false);
         string request_ = $"POST /restart on {member.Name}";
         return a.Status switch
         {
@@ -80,11 +79,11 @@ public static class MemberActions
     }
 
     /// <summary>DELETE /restart: cancels the member's scheduled restart.</summary>
-    public static async Task<MemberActionResult> CancelRestartAsync(DrillApi api, PatroniMember member, CancellationToken ct)
+    public static async Task<MemberActionResult> CancelRestartAsync(PatroniRestClient client, PatroniMember member, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        AdminAnswer a = await api.Client.SendAdminAsync(HttpMethod.Delete, EndpointOf(member), "restart", null,
-            api.Client.ReadTimeout, ct).ConfigureAwait(false);
+        AdminAnswer a = await client.SendAdminAsync(HttpMethod.Delete, EndpointOf(member), "restart", null,
+            client.ReadTimeout, ct).ConfigureAwait(false);
         return a.Status switch
         {
             200 => new(member.Name, "CancelRestart", MemberActionStatus.Canceled, 200, a.Text, member.ScheduledRestart?.At, sw.Elapsed),
@@ -112,11 +111,11 @@ public static class MemberActions
     }
 
     /// <summary>POST /reload: Patroni re-reads its configuration and reloads PostgreSQL (202: queued).</summary>
-    public static async Task<MemberActionResult> ReloadAsync(DrillApi api, PatroniMember member, CancellationToken ct)
+    public static async Task<MemberActionResult> ReloadAsync(PatroniRestClient client, PatroniMember member, CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
-        AdminAnswer a = await api.Client.SendAdminAsync(HttpMethod.Post, EndpointOf(member), "reload", null,
-            api.Client.ReadTimeout, ct).ConfigureAwait(false);
+        AdminAnswer a = await client.SendAdminAsync(HttpMethod.Post, EndpointOf(member), "reload", null,
+            client.ReadTimeout, ct).ConfigureAwait(false);
         return a.Status is 200 or 202
             ? new(member.Name, "Reload", MemberActionStatus.Done, a.Status, a.Text, null, sw.Elapsed)
             : throw AdminErrors.Unexpected(a, $"POST /reload on {member.Name}", member.Name);
@@ -148,7 +147,7 @@ public static class MemberActions
         var sw = Stopwatch.StartNew();
         progress($"Asking {member.Name} to reinitialize");
         AdminAnswer a = await api.Client.SendAdminAsync(HttpMethod.Post, endpoint, "reinitialize",
-            JsonSerializer.Serialize(body), api.Client.ReadTimeout + TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+            PatroniRestClient.BodyText(body), api.Client.ReadTimeout + TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
         string request = $"POST /reinitialize on {member.Name}";
         switch (a.Status)
         {

@@ -107,7 +107,7 @@ public static class RollingRestart
         if (options.PendingOnly && !m.PendingRestart)
             return new RollingRestartStep(step, name, m.Role.ToString(), "Skipped", null, sw.Elapsed, "no pending restart any more");
         progress($"Restarting replica {name}");
-        MemberActionResult r = await MemberActions.RestartAsync(api, m, new RestartRequest(), config.PrimaryStartTimeout, ct).ConfigureAwait(false);
+        MemberActionResult r = await MemberActions.RestartAsync(api.Client, m, new RestartRequest(), config.PrimaryStartTimeout, ct).ConfigureAwait(false);
         await ReplicaWait.UntilCaughtUpAsync(api, name, maxLag, pendingCleared: true, options.StepTimeout, progress, ct).ConfigureAwait(false);
         return new RollingRestartStep(step, name, m.Role.ToString(), "Restarted", null, sw.Elapsed, r.Message);
     }
@@ -117,7 +117,7 @@ public static class RollingRestart
     {
         var sw = Stopwatch.StartNew();
         progress($"Restarting leader {leader.Name} in place");
-        MemberActionResult r = await MemberActions.RestartAsync(api, leader, new RestartRequest(), config.PrimaryStartTimeout, ct).ConfigureAwait(false);
+        MemberActionResult r = await MemberActions.RestartAsync(api.Client, leader, new RestartRequest(), config.PrimaryStartTimeout, ct).ConfigureAwait(false);
         await Poll.UntilAsync($"{leader.Name} to lead a healthy cluster again", options.StepTimeout, async c =>
         {
             ClusterSnapshot s = await api.GetClusterAsync(c).ConfigureAwait(false);

@@ -54,7 +54,7 @@ public sealed class ClearPatroniScheduledRestartCommand : PatroniAdminCmdlet
             {
                 try
                 {
-                    emit(new PatroniMemberActionResult(await MemberActions.CancelRestartAsync(api, m, ct).ConfigureAwait(false)));
+                    emit(new PatroniMemberActionResult(await MemberActions.CancelRestartAsync(api.Client, m, ct).ConfigureAwait(false)));
                 }
                 catch (PatroniHaException e) when (!ct.IsCancellationRequested)
                 {

@@ -48,7 +48,7 @@ public sealed class InvokePatroniReloadCommand : PatroniAdminCmdlet
             {
                 try
                 {
-                    emit(new PatroniMemberActionResult(await MemberActions.ReloadAsync(api, m, ct).ConfigureAwait(false)));
+                    emit(new PatroniMemberActionResult(await MemberActions.ReloadAsync(api.Client, m, ct).ConfigureAwait(false)));
                 }
                 catch (PatroniHaException e) when (!ct.IsCancellationRequested)
                 {

@@ -93,7 +93,7 @@ public sealed class RestartPatroniMemberCommand : PatroniAdminCmdlet
                 progress($"Restarting {m.Name}{when}");
                 try
                 {
-                    emit(new PatroniMemberActionResult(await MemberActions.RestartAsync(api, m, request, configured, ct).ConfigureAwait(false)));
+                    emit(new PatroniMemberActionResult(await MemberActions.RestartAsync(api.Client, m, request, configured, ct).ConfigureAwait(false)));
                 }
                 catch (PatroniHaException e) when (!ct.IsCancellationRequested)
                 {

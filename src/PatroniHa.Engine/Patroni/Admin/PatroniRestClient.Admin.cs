@@ -55,6 +55,9 @@ public sealed partial class PatroniRestClient
         return new AdminAnswer(status, body, PatroniText.Clean(body), endpoint);
     }
 
+    /// <summary>A request body as Patroni reads it ("+" in offsets and non-ASCII names as they are).</summary>
+    public static string BodyText(object body) => System.Text.Json.JsonSerializer.Serialize(body, BodyJson);
+
     /// <summary>The read timeout of GET requests (restapi calls that answer at once).</summary>
     public TimeSpan ReadTimeout => _options.RequestTimeout;
 
