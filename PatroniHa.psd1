@@ -23,6 +23,18 @@
         'Invoke-PatroniSwitchover'
         'Invoke-PatroniFailover'
         'Measure-PatroniWorkload'
+        'Get-PatroniHistory'
+        'Get-PatroniConfiguration'
+        'Set-PatroniConfiguration'
+        'Suspend-PatroniCluster'
+        'Resume-PatroniCluster'
+        'Restart-PatroniMember'
+        'Clear-PatroniScheduledRestart'
+        'Clear-PatroniScheduledSwitchover'
+        'Invoke-PatroniReload'
+        'Invoke-PatroniReinitialize'
+        'Wait-PatroniCluster'
+        'Restart-PatroniCluster'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

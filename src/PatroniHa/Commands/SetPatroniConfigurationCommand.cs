@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Text.Json.Nodes;
 using PatroniHa.Engine.Administration;
 using PatroniHa.Engine.Patroni;
+using PatroniHa.Errors;
 using PatroniHa.Output;
 using PatroniHa.Sessions;
 
@@ -44,8 +45,7 @@ public sealed class SetPatroniConfigurationCommand : PatroniAdminCmdlet
     {
         JsonObject document = Document();
         if (document.Count == 0)
-            throw Terminate(new ErrorRecord(new ArgumentException("Give -Setting and/or -Parameter with at least one key."),
-                "PatroniConfigurationEmpty", ErrorCategory.InvalidArgument, null));
+            throw Terminate(ErrorRecords.ConfigurationEmpty());
         PatroniSession session = ResolveSession();
         bool replace = Replace;
         ConfigUpdate preview = RunApi(session, "Patroni configuration",
@@ -54,6 +54,9 @@ public sealed class SetPatroniConfigurationCommand : PatroniAdminCmdlet
         string diff = real.Count == 0 ? "no change"
             : string.Join("; ", real.Select(c => $"{c.Path}: {c.OldValue ?? "(unset)"} -> {c.NewValue ?? "(removed)"}" +
                 (preview.RestartRequired.Contains(c.ParameterName ?? "") ? " (needs a restart)" : "")));
+        foreach (ConfigChange c in real)
+            WriteVerbose($"{c.Kind} {c.Path}: {c.OldValue ?? "(unset)"} -> {c.NewValue ?? "(removed)"}" +
+                (preview.RestartRequired.Contains(c.ParameterName ?? "") ? " (needs a restart)" : ""));
         string target = ChangeSupport.Describe(session, "none");
         if (!ShouldProcess(target, (replace ? "Replace the whole configuration (PUT /config): " : "Change the configuration: ") + diff))
             return;

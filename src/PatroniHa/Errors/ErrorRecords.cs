@@ -13,6 +13,7 @@ internal static class ErrorRecords
     public const string SessionNameInUseId = "PatroniSessionNameInUse";
     public const string SandboxNotFoundId = "PatroniSandboxNotFound";
     public const string UnexpectedId = "PatroniUnexpectedError";
+    public const string ConfigurationEmptyId = "PatroniConfigurationEmpty";
 
     public static ErrorRecord From(PatroniHaException ex) =>
         new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
@@ -37,6 +38,9 @@ internal static class ErrorRecords
         From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed, cause.Kind,
             $"Could not switch session '{session}' to {to}; it stays in {from} mode and keeps working. " +
             $"Cause ({cause.ErrorId}): {cause.Message}", session, cause));
+
+    public static ErrorRecord ConfigurationEmpty() => Create(ConfigurationEmptyId, ErrorCategory.InvalidArgument,
+        "Nothing to change: give -Setting and/or -Parameter with at least one key (a $null value removes a key).");
 
     /// <summary>A failure the engine did not turn into a PatroniHaException: still a record, never a raw exception.</summary>
     public static ErrorRecord Unexpected(Exception ex) => ex is IContainsErrorRecord { ErrorRecord: { } record }
