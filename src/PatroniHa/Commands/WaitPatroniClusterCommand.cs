@@ -16,7 +16,7 @@ public sealed class WaitPatroniClusterCommand : PatroniAdminCmdlet
 {
     /// <summary>Healthy (default), NoPendingRestart, Paused or Resumed.</summary>
     [Parameter(Position = 0)]
-    public ClusterCondition Condition { get; set; } = ClusterCondition.Healthy;
+    public PatroniClusterCondition Condition { get; set; } = PatroniClusterCondition.Healthy;
 
     /// <summary>Also wait until this member is the running leader.</summary>
     [Parameter]
@@ -37,8 +37,15 @@ public sealed class WaitPatroniClusterCommand : PatroniAdminCmdlet
     protected override void ProcessRecord()
     {
         PatroniSession session = ResolveSession();
+        ClusterCondition condition = Condition switch
+        {
+            PatroniClusterCondition.NoPendingRestart => ClusterCondition.NoPendingRestart,
+            PatroniClusterCondition.Paused => ClusterCondition.Paused,
+            PatroniClusterCondition.Resumed => ClusterCondition.Resumed,
+            _ => ClusterCondition.Healthy,
+        };
         ClusterSnapshot after = RunApi(session, "Waiting for the Patroni cluster", (api, _, progress, ct) =>
-            ClusterConditions.WaitAsync(api, Condition, Leader, MaxLagBytes, TimeSpan.FromSeconds(TimeoutSec), progress, ct));
+            ClusterConditions.WaitAsync(api, condition, Leader, MaxLagBytes, TimeSpan.FromSeconds(TimeoutSec), progress, ct));
         foreach (PatroniMember m in after.Members)
             WriteObject(new PatroniMemberInfo(m, after.Scope ?? session.Scope, after));
     }

@@ -105,7 +105,7 @@ public sealed class AdministrationCmdletTests(AdministrationSandbox fixture, ITe
         string leader = FailoverSandbox.Leader(ps);
         string replica = FailoverSandbox.Replicas(ps)[0];
         string configBefore = (string)ps.Ok("(Get-PatroniConfiguration).Json").Single().BaseObject;
-        string clusterBefore = await Cluster.ClusterJsonAsync();
+        string clusterBefore = await StateAsync(ps);
 
         ScriptResult set = ps.Run("Set-PatroniConfiguration -Parameter @{ max_connections = 123; work_mem = '7MB' } -Setting @{ loop_wait = 2 } -WhatIf -Verbose");
         Assert.Null(set.FirstError);
@@ -131,7 +131,25 @@ public sealed class AdministrationCmdletTests(AdministrationSandbox fixture, ITe
             Assert.Empty(r.Output);
         }
         Assert.Equal(configBefore, (string)ps.Ok("(Get-PatroniConfiguration).Json").Single().BaseObject);
-        Assert.Equal(clusterBefore, await Cluster.ClusterJsonAsync());
+        Assert.Equal(clusterBefore, await StateAsync(ps));
+    }
+
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    /// <summary>What a change would show: roles, states, timelines, pause, schedules, and each postmaster's start time.</summary>
+    private async Task<string> StateAsync(PowerShellSession ps)
+    {
+        var lines = ps.Ok("Get-PatroniTopology -Extended | ForEach-Object { '{0} {1} {2} {3} {4} {5} {6}' -f " +
+            "$_.Name, $_.Role, $_.State, $_.Timeline, $_.PendingRestart, $_.ScheduledRestart, $_.ClusterPaused }")
+            .Select(o => (string)o.BaseObject).Order(StringComparer.Ordinal).ToList();
+        foreach (string e in Cluster.ApiEndpoints.Order())
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync(new Uri(new Uri(e), "patroni")));
+            lines.Add($"{e} started {doc.RootElement.GetProperty("postmaster_start_time").GetString()}");
+        }
+        string state = string.Join(Environment.NewLine, lines);
+        output.WriteLine(state);
+        return state;
     }
 
     [Fact]
