@@ -141,6 +141,57 @@ public sealed class AdministrationClusterTests(AdministrationSandbox sandbox, IT
     }
 
     [Fact]
+    public async Task A_pending_decrease_of_max_connections_restarts_the_leader_first_in_place_losing_no_write()
+    {
+        await using ClusterSession session = await ConnectAsync();
+        using DrillApi api = DrillApi.For(session, null);
+        ClusterSnapshot before = await HealthyAsync(api);
+        string leader = before.Leader!.Name;
+        long maxConnections = await ShowAsync(session, "max_connections");
+        var patch = new JsonObject { ["postgresql"] = new JsonObject { ["parameters"] = new JsonObject { ["max_connections"] = maxConnections - 5 } } };
+        await ClusterConfiguration.SendAsync(api, patch, replace: false, default);
+        var sw = Stopwatch.StartNew();
+        while (!(await api.GetClusterAsync(default)).Members.Single(m => m.Name == leader).PendingRestart)
+        {
+            Assert.True(sw.Elapsed < Long, "the leader never showed the pending restart");
+            await Task.Delay(500);
+        }
+
+        ProbeTable table = await ProbeTable.CreateAsync(session, default);
+        var workload = new ProbeWorkload(table, TimeSpan.FromMilliseconds(20));
+        var steps = new List<RollingRestartStep>();
+        try
+        {
+            workload.Start(default);
+            Assert.NotNull(await workload.WaitForWriteAsync(leader, workload.StartedAt, Long, default));
+            await RollingRestart.RunAsync(api, new RollingRestartOptions { PendingOnly = true }, steps.Add,
+                s => output.WriteLine(s), default);
+            Assert.NotNull(await workload.WaitForWriteAsync(leader, Stopwatch.GetTimestamp(), Long, default));
+        }
+        finally
+        {
+            await workload.StopAsync();
+        }
+        var (rows, _) = await table.ReadBackAsync(default);
+        ProbeAccount account = ProbeAccounting.Compute(workload.Writes, rows);
+        await table.DropAsync(default);
+        foreach (RollingRestartStep s in steps)
+            output.WriteLine($"{s.Step}. {s.Member} ({s.RoleBefore}) {s.Action} {s.Elapsed.TotalSeconds:0.0} s: {s.Message}");
+        output.WriteLine($"writes: attempted {account.Attempted}, acknowledged {account.Acknowledged}, lost {account.Lost}, " +
+            $"duplicated {account.Duplicated}, failed-but-committed {account.FailedButCommitted}, unexpected {account.Unexpected}");
+
+        Assert.True(account.Consistent, "writes were lost or duplicated");
+        Assert.Equal(leader, steps[0].Member);
+        Assert.Equal("RestartedInPlace", steps[0].Action);
+        Assert.DoesNotContain(steps.Skip(1), s => s.Member == leader);
+        ClusterSnapshot end = await HealthyAsync(api);
+        Assert.Equal(leader, end.Leader!.Name);
+        Assert.Equal(maxConnections - 5, await ShowAsync(session, "max_connections"));
+        var e = await Record.ExceptionAsync(() => ClusterConditions.WaitAsync(api, ClusterCondition.NoPendingRestart, null, null, Long, _ => { }, default));
+        Assert.Null(e);
+    }
+
+    [Fact]
     public async Task Pause_then_a_leader_kill_leaves_the_cluster_leaderless_until_it_is_resumed()
     {
         await using ClusterSession session = await ConnectAsync();
