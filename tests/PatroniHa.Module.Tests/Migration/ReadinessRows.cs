@@ -1,0 +1,27 @@
+using System.Management.Automation;
+
+namespace PatroniHa.Module.Tests.Migration;
+
+/// <summary>A Test-PatroniMigration result's rows as plain tuples, for assertions and test output.</summary>
+internal static class ReadinessRows
+{
+    public sealed record Row(string Check, string Member, string Status, string Detail)
+    {
+        public override string ToString() => $"{Status,-7} {Check,-20} {Member,-10} {Detail}";
+    }
+
+    public static List<Row> Of(PSObject result) =>
+        ((object[])result.Properties["Checks"].Value).Select(PSObject.AsPSObject).Select(c => new Row(
+            (string)c.Properties["Check"].Value,
+            (string)c.Properties["Member"].Value,
+            c.Properties["Status"].Value.ToString()!,
+            (string)c.Properties["Detail"].Value)).ToList();
+
+    public static bool Passed(PSObject result) => (bool)result.Properties["Passed"].Value;
+
+    public static string Verdict(PSObject result) => (string)result.Properties["Verdict"].Value;
+
+    public static string[] Members(PSObject result) => (string[])result.Properties["Members"].Value;
+
+    public static string Leader(PSObject result) => (string)result.Properties["Leader"].Value;
+}
