@@ -54,7 +54,7 @@ public static partial class MigrationEvaluator
                     $"User '{options.Credential?.UserName}' logged in to database '{options.Database}' at {f.Member.Address} " +
                     $"(PostgreSQL {s.Version}, {(s.InRecovery ? "in recovery" : "read-write")}, " +
                     $"{(s.Ssl ? $"TLS {s.SslVersion}" : "not encrypted")}).")
-                : Row(N.Login, name, CheckStatus.Failed, $"{f.Member.Address}: {f.LoginProblem ?? "no login."}"));
+                : Row(N.Login, name, CheckStatus.Failed, LoginProblem(f)));
             if (pgTls || apiTls)
                 checks.Add(TlsRow(f, pgTls, apiTls, options));
             checks.Add(PostgresVersionRow(f, referenceMajor, leader));
@@ -124,6 +124,13 @@ public static partial class MigrationEvaluator
             : Row(N.Replicas, N.ClusterMember, CheckStatus.Warning,
                 $"{ready.Count} replica(s) {how} ({each}); the migration guide recommends {RecommendedReplicas} or more, so " +
                 "that a failover still leaves a replica to read from and to fail over to.");
+    }
+
+    /// <summary>The login failure, naming the server when the reason does not already.</summary>
+    private static string LoginProblem(MemberFacts f)
+    {
+        string problem = f.LoginProblem ?? "no login.";
+        return problem.Contains(f.Member.Address, StringComparison.Ordinal) ? problem : $"{f.Member.Address}: {problem}";
     }
 
     private static MigrationCheck PatroniVersionRow(MemberFacts f)

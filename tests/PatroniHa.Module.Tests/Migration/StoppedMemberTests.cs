@@ -10,8 +10,9 @@ namespace PatroniHa.Module.Tests.Migration;
 
 /// <summary>
 /// A member whose PostgreSQL is stopped (really stopped: a fast shutdown of its postmaster, with the cluster paused
-/// so Patroni does not start it again) fails its own Login row and nothing of the other member. Own 2-member
-/// sandbox, so it also shows a 2-member cluster passing with the replica-count warning first.
+/// so Patroni does not start it again) fails its own Login row and nothing of the other member; a frozen (hung)
+/// member does not make the check hang. Own 2-member sandbox, so it also shows a 2-member cluster passing with the
+/// replica-count warning first.
 /// </summary>
 [Collection(FailoverCollection.Name)]
 public sealed class StoppedMemberTests(ITestOutputHelper output)
@@ -36,7 +37,27 @@ public sealed class StoppedMemberTests(ITestOutputHelper output)
         {
             int apiPort = MemberPort(cluster.Sandbox, replica, "ApiPort");
             WaitFor(() => Http.GetStringAsync($"http://127.0.0.1:{apiPort}/patroni").Result, body => body.Contains("\"pause\": true"), "paused", 20);
-            StopPostgres(Path.Combine(cluster.Path, replica, "data"));
+            string dataDir = Path.Combine(cluster.Path, replica, "data");
+
+            // Hung, not dead: the replica's Patroni and postmaster frozen (SIGSTOP) accept TCP connections and never
+            // answer. The check still comes back, with that member's REST API and login failed as "no answer".
+            int[] frozen = [PostmasterPid(dataDir), .. ProcessesWith(Path.Combine(cluster.Path, replica, "patroni.yml"))];
+            Signal("-STOP", frozen);
+            try
+            {
+                List<Row> hung = Of(ps.Ok(check.Replace("-TimeoutSec 10", "-TimeoutSec 3"), cluster.Variables()).Single());
+                hung.ForEach(r => output.WriteLine("hung: " + r));
+                Assert.Equal([("RestApi", replica), ("Login", replica)],
+                    hung.Where(r => r.Status == "Failed").Select(r => (r.Check, r.Member)));
+                Assert.Contains("no answer", hung.Single(r => r.Check == "Login" && r.Member == replica).Detail);
+                Assert.Contains("did not answer", hung.Single(r => r.Check == "RestApi" && r.Member == replica).Detail);
+            }
+            finally
+            {
+                Signal("-CONT", frozen);
+            }
+
+            StopPostgres(dataDir);
 
             PSObject result = ps.Ok(check, cluster.Variables()).Single();
             List<Row> rows = Of(result);
@@ -59,12 +80,43 @@ public sealed class StoppedMemberTests(ITestOutputHelper output)
     /// <summary>A fast shutdown (what pg_ctl stop -m fast sends: SIGINT to the postmaster), then waits until it is gone.</summary>
     private void StopPostgres(string dataDir)
     {
-        string pidFile = Path.Combine(dataDir, "postmaster.pid");
-        int pid = int.Parse(File.ReadLines(pidFile).First());
-        using (Process kill = Process.Start("kill", ["-INT", pid.ToString()]))
-            kill.WaitForExit();
-        WaitFor(() => File.Exists(pidFile), exists => !exists, "PostgreSQL stopped", 30);
+        int pid = PostmasterPid(dataDir);
+        Signal("-INT", [pid]);
+        WaitFor(() => File.Exists(Path.Combine(dataDir, "postmaster.pid")), exists => !exists, "PostgreSQL stopped", 30);
         output.WriteLine($"stopped postmaster {pid} of {dataDir}");
+    }
+
+    private static int PostmasterPid(string dataDir) =>
+        int.Parse(File.ReadLines(Path.Combine(dataDir, "postmaster.pid")).First());
+
+    /// <summary>The processes whose command line names <paramref name="argument"/> (a member's patroni.yml): its Patroni.</summary>
+    private static int[] ProcessesWith(string argument)
+    {
+        int[] pids = Directory.EnumerateDirectories("/proc")
+            .Select(d => (Pid: int.TryParse(Path.GetFileName(d), out int p) ? p : 0, Dir: d))
+            .Where(x => x.Pid > 0 && ReadCommandLine(x.Dir).Split('\0').Contains(argument))
+            .Select(x => x.Pid).ToArray();
+        Assert.NotEmpty(pids);
+        return pids;
+    }
+
+    private static string ReadCommandLine(string procDir)
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(procDir, "cmdline"));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static void Signal(string signal, int[] pids)
+    {
+        using Process kill = Process.Start("kill", [signal, .. pids.Select(p => p.ToString())]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     private static int MemberPort(PSObject sandbox, string member, string property) =>
