@@ -23,7 +23,7 @@ public sealed class TestPatroniMigrationCommand : PatroniConnectionCmdlet
     private const string EnvironmentSet = "Environment";
 
     /// <summary>Extensions the application needs (the migration guide's ruvector): created on the leader, files on every replica.</summary>
-    [Parameter(Position = 1)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     [ValidateLength(1, 63)]
     public string[] Extension { get; set; } = [];

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using Xunit;
 
 namespace PatroniHa.Module.Tests.Migration;
 
@@ -16,6 +17,20 @@ internal static class ReadinessRows
             (string)c.Properties["Member"].Value,
             c.Properties["Status"].Value.ToString()!,
             (string)c.Properties["Detail"].Value)).ToList();
+
+    /// <summary>Every member's Login row failed, each detail says all of <paramref name="reasons"/>, and nothing else failed.</summary>
+    public static void OnlyLoginsFailed(List<Row> rows, int members, params string[] reasons)
+    {
+        var logins = rows.Where(r => r.Check == "Login").ToList();
+        Assert.Equal(members, logins.Count);
+        Assert.All(logins, r =>
+        {
+            Assert.Equal("Failed", r.Status);
+            foreach (string reason in reasons)
+                Assert.Contains(reason, r.Detail);
+        });
+        Assert.All(rows.Where(r => r.Status == "Failed"), r => Assert.Equal("Login", r.Check));
+    }
 
     public static bool Passed(PSObject result) => (bool)result.Properties["Passed"].Value;
 
