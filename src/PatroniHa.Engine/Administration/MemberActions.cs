@@ -50,14 +50,14 @@ public static class MemberActions
         var sw = Stopwatch.StartNew();
         AdminAnswer a = await client.SendAdminAsync(HttpMethod.Post, EndpointOf(member), "restart",
             PatroniRestClient.BodyText(body), deadline, ct).ConfigureAwait(false);
-        string request_ = $"POST /restart on {member.Name}";
+        string what = $"POST /restart on {member.Name}";
         return a.Status switch
         {
             200 => new(member.Name, "Restart", MemberActionStatus.Done, 200, a.Text, null, sw.Elapsed),
             202 => new(member.Name, "Restart", MemberActionStatus.Scheduled, 202, a.Text, request.ScheduledAt, sw.Elapsed),
             503 when Has(a, "conditions are not satisfied") =>
                 new(member.Name, "Restart", MemberActionStatus.Skipped, 503, a.Text, null, sw.Elapsed),
-            503 when Has(a, "in progress") || Has(a, "still starting") => throw InProgress(a, request_, member.Name),
+            503 when Has(a, "in progress") || Has(a, "still starting") => throw InProgress(a, what, member.Name),
             409 => throw AdminErrors.Error(PatroniErrorIds.RestartAlreadyScheduled, FailureKind.ResourceExists,
                 $"{member.Name} already has a scheduled restart ({a.Text}). Cancel it first with " +
                 $"Clear-PatroniScheduledRestart -Member {member.Name}, or keep it.", member.Name),

@@ -64,13 +64,18 @@ public static class RollingRestart
             steps.Add(s);
             onStep(s);
         }
+        long? replayedAtLeast = null;
         if (leaderFirst)
         {
             progress($"A pending change lowers a shared-memory setting: restarting leader {leader.Name} first, in place");
             Add(await RestartLeaderInPlaceAsync(api, leader, steps.Count + 1, config, maxLag, options, progress, ct).ConfigureAwait(false));
+            // The restarted primary logs its new settings at startup; a standby restarted before replaying that
+            // record starts with the old, higher values from its pg_control (Patroni takes the larger one) and
+            // keeps its pending restart.
+            replayedAtLeast = (await api.Client.GetNodeStatusAsync(MemberActions.EndpointOf(leader), ct).ConfigureAwait(false)).WalLocation;
         }
         foreach (PatroniMember replica in replicas)
-            Add(await RestartReplicaAsync(api, replica.Name, steps.Count + 1, config, maxLag, options, progress, ct).ConfigureAwait(false));
+            Add(await RestartReplicaAsync(api, replica.Name, steps.Count + 1, config, maxLag, replayedAtLeast, options, progress, ct).ConfigureAwait(false));
         if (!leaderFirst && targets.Contains(leader))
         {
             if (options.InPlace)
@@ -99,17 +104,48 @@ public static class RollingRestart
     }
 
     private static async Task<RollingRestartStep> RestartReplicaAsync(DrillApi api, string name, int step,
-        PatroniDynamicConfig config, long maxLag, RollingRestartOptions options, Action<string> progress, CancellationToken ct)
+        PatroniDynamicConfig config, long maxLag, long? replayedAtLeast, RollingRestartOptions options, Action<string> progress,
+        CancellationToken ct)
     {
         var sw = Stopwatch.StartNew();
         ClusterSnapshot now = await api.GetClusterAsync(ct).ConfigureAwait(false);
         PatroniMember m = MemberActions.Select(now, [name])[0];
         if (options.PendingOnly && !m.PendingRestart)
             return new RollingRestartStep(step, name, m.Role.ToString(), "Skipped", null, sw.Elapsed, "no pending restart any more");
+        if (replayedAtLeast is { } lsn)
+            await Poll.UntilAsync($"{name} to replay the restarted leader's WAL", options.StepTimeout, async c =>
+            {
+                PatroniNodeStatus s = await api.Client.GetNodeStatusAsync(MemberActions.EndpointOf(m), c).ConfigureAwait(false);
+                return s.ReplayedLocation >= lsn ? null : $"{name} replayed {s.ReplayedLocation?.ToString() ?? "nothing"} of {lsn}";
+            }, progress, ct, name).ConfigureAwait(false);
         progress($"Restarting replica {name}");
         MemberActionResult r = await MemberActions.RestartAsync(api.Client, m, new RestartRequest(), config.PrimaryStartTimeout, ct).ConfigureAwait(false);
+        await ReplicaWait.UntilCaughtUpAsync(api, name, maxLag, pendingCleared: false, options.StepTimeout, progress, ct).ConfigureAwait(false);
+        if (await StillPendingAsync(api, name, config, ct).ConfigureAwait(false))
+        {
+            // Patroni started it with a larger value from pg_control (its primary's, not yet replayed): once
+            // caught up, a second restart takes the configured value.
+            progress($"{name} still reports a pending restart after catching up; restarting it once more");
+            r = await MemberActions.RestartAsync(api.Client, m, new RestartRequest(), config.PrimaryStartTimeout, ct).ConfigureAwait(false);
+        }
         await ReplicaWait.UntilCaughtUpAsync(api, name, maxLag, pendingCleared: true, options.StepTimeout, progress, ct).ConfigureAwait(false);
         return new RollingRestartStep(step, name, m.Role.ToString(), "Restarted", null, sw.Elapsed, r.Message);
+    }
+
+    /// <summary>The member's pending_restart, given a few of Patroni's loops to clear it (it lags by loop_wait).</summary>
+    private static async Task<bool> StillPendingAsync(DrillApi api, string name, PatroniDynamicConfig config, CancellationToken ct)
+    {
+        TimeSpan settle = TimeSpan.FromSeconds(Math.Max(5, 3 * (config.LoopWait ?? 10)));
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            ClusterSnapshot c = await api.GetClusterAsync(ct).ConfigureAwait(false);
+            if (c.Members.FirstOrDefault(x => x.Name == name) is not { PendingRestart: true })
+                return false;
+            if (sw.Elapsed >= settle)
+                return true;
+            await Task.Delay(Poll.Interval, ct).ConfigureAwait(false);
+        }
     }
 
     private static async Task<RollingRestartStep> RestartLeaderInPlaceAsync(DrillApi api, PatroniMember leader, int step,
@@ -149,7 +185,7 @@ public static class RollingRestart
         await ReplicaWait.UntilCaughtUpAsync(api, leader.Name, maxLag, pendingCleared: false, options.StepTimeout, progress, ct).ConfigureAwait(false);
         ClusterSnapshot after = await api.GetClusterAsync(ct).ConfigureAwait(false);
         if (after.Members.FirstOrDefault(m => m.Name == leader.Name) is { PendingRestart: true })
-            steps.Add(await RestartReplicaAsync(api, leader.Name, step + 1, config, maxLag, options with { PendingOnly = false }, progress, ct).ConfigureAwait(false));
+            steps.Add(await RestartReplicaAsync(api, leader.Name, step + 1, config, maxLag, null, options with { PendingOnly = false }, progress, ct).ConfigureAwait(false));
         return steps;
     }
 
