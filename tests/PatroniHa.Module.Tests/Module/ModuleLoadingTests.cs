@@ -13,6 +13,10 @@ public class ModuleLoadingTests
         "Invoke-PatroniQuery", "Get-PatroniHealth", "Start-PatroniSandbox", "Stop-PatroniSandbox",
         "Switch-PatroniMode", "Test-PatroniFailover", "Invoke-PatroniSwitchover", "Invoke-PatroniFailover",
         "Measure-PatroniWorkload", "Test-PatroniMigration",
+        "Get-PatroniHistory", "Get-PatroniConfiguration", "Set-PatroniConfiguration", "Suspend-PatroniCluster",
+        "Resume-PatroniCluster", "Restart-PatroniMember", "Clear-PatroniScheduledRestart",
+        "Clear-PatroniScheduledSwitchover", "Invoke-PatroniReload", "Invoke-PatroniReinitialize",
+        "Wait-PatroniCluster", "Restart-PatroniCluster",
     ];
 
     [Fact]
