@@ -23,6 +23,7 @@
         'Invoke-PatroniSwitchover'
         'Invoke-PatroniFailover'
         'Measure-PatroniWorkload'
+        'Get-PatroniReadStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
