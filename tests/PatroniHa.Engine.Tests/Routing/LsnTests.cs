@@ -1,4 +1,5 @@
 using PatroniHa.Engine.Execution;
+using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Routing.Reads;
 using Xunit;
 
@@ -107,4 +108,32 @@ public sealed class LsnTests
     [InlineData("INSERT INTO t /* /* nested */ */ VALUES (1)", true)]
     public void FindsTextsThatHoldSeveralStatements(string sql, bool several) =>
         Assert.Equal(several, CommitLsnStatement.LooksLikeSeveralStatements(sql));
+}
+
+public sealed class TimelineHistoryTests
+{
+    private static readonly Uri Source = new("http://127.0.0.1:8008/");
+
+    [Fact]
+    public void ParsesPatroniHistoryAndTrustsPositionsUpToTheSwitchPoint()
+    {
+        // Patroni 3.0.2 after two failovers (the LSN is a number; later versions add the new leader's name).
+        TimelineHistory history = TimelineHistory.Parse(
+            """[[1, 83886240, "no recovery target specified", "2026-12-02T10:00:00+00:00"], [2, 100663456, "no recovery target specified", "2026-12-02T10:05:00+00:00", "n2"]]""",
+            Source);
+        Assert.Equal(83886240UL, history.SwitchPoints[1]);
+        Assert.True(history.Contains(1, 83886240));
+        Assert.False(history.Contains(1, 83886241));
+        Assert.True(history.Contains(2, 100663456));
+        Assert.False(history.Contains(3, 1));
+    }
+
+    [Fact]
+    public void AnEmptyHistoryTrustsNothingFromAnotherTimeline() =>
+        Assert.False(TimelineHistory.Parse("[]", Source).Contains(1, 0));
+
+    [Fact]
+    public void SomethingElseIsNotPatroni() =>
+        Assert.Equal(Errors.PatroniErrorIds.NotPatroni,
+            Assert.Throws<Errors.PatroniHaException>(() => TimelineHistory.Parse("<html>", Source)).ErrorId);
 }

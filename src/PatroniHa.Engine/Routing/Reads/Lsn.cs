@@ -42,9 +42,11 @@ public readonly record struct Lsn(ulong Value) : IComparable<Lsn>
     /// </summary>
     public Lsn NormalizeForReplay(int pageSize = DefaultPageSize, int segmentSize = DefaultSegmentSize)
     {
-        if (Value % (ulong)segmentSize == LongPageHeader)
+        ulong inSegment = Value % (ulong)segmentSize;
+        if (inSegment == LongPageHeader)
             return new Lsn(Value - LongPageHeader);
-        if (Value % (ulong)pageSize == ShortPageHeader)
+        // A segment's first page has the long header: 24 bytes into it is not a page's start.
+        if (inSegment != ShortPageHeader && Value % (ulong)pageSize == ShortPageHeader)
             return new Lsn(Value - ShortPageHeader);
         return this;
     }

@@ -29,6 +29,9 @@ public enum ReplicaChoice
 /// </summary>
 public sealed record ReadPolicy
 {
+    // Declared before Default: static fields initialise in order.
+    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
+
     public static readonly ReadPolicy Default = new();
 
     public ReadConsistency Consistency { get; init; } = ReadConsistency.Eventual;
@@ -50,8 +53,11 @@ public sealed record ReadPolicy
     /// <summary>How long a ReadYourWrites read waits for a replica to catch up before it goes to the leader.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Round-robin over every usable replica, nothing else to check: the fast path.</summary>
+    public bool IsPlainRoundRobin =>
+        Consistency != ReadConsistency.Strong && MaxLagBytes is null && MaxLag is null && PreferTags.Count == 0 &&
+        RequireTags.Count == 0 && Choice == ReplicaChoice.RoundRobin;
+
     /// <summary>True when replica state (replay positions, leader samples) is needed to route.</summary>
     public bool NeedsReplicaState => MaxLagBytes is not null || MaxLag is not null || Choice == ReplicaChoice.LowestLatency;
-
-    internal static readonly IReadOnlyDictionary<string, string> EmptyTags = new Dictionary<string, string>();
 }

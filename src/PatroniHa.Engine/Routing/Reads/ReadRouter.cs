@@ -18,6 +18,8 @@ public sealed class ReadRouter : IDisposable
     private readonly object _gate = new();
     private ReplicaStateCache? _cache;
     private CommitPosition? _lastCommit;
+    private (long Timeline, TimelineHistory History)? _history;
+    private volatile SnapshotTargets? _targets;
     private int _turn;
 
     public ReadPolicy DefaultPolicy { get; set; } = ReadPolicy.Default;
@@ -81,12 +83,15 @@ public sealed class ReadRouter : IDisposable
         Lsn? required = null;
         if (policy.Consistency == ReadConsistency.ReadYourWrites && RequiredPosition(request) is { } position)
         {
-            if (!TrustedOnCurrentTimeline(position, snapshot))
+            if (!TrustedOnCurrentTimeline(position, snapshot) &&
+                !await OnCurrentHistoryAsync(patroni, snapshot, position, ct).ConfigureAwait(false))
                 return Fallback(backend, LeaderFallback.TimelineChanged);
             required = position.Lsn.NormalizeForReplay();
         }
 
         DateTimeOffset now = DateTimeOffset.UtcNow;
+        if (required is null && policy.IsPlainRoundRobin)
+            return PlainRoundRobin(patroni, snapshot, now);
         var replicas = snapshot.Replicas.ToList();
         ReplicaSelection selection = Select(replicas, patroni, cache, policy, required, now);
         Statistics.CountSkips(selection);
@@ -124,6 +129,56 @@ public sealed class ReadRouter : IDisposable
         return Fallback(backend, LeaderFallback.CatchUpTimeout);
     }
 
+    /// <summary>
+    /// The default policy without the general selector's allocations: the n-th usable replica in turn (the same
+    /// choice <see cref="ReplicaSelector"/> makes for it), the leader when there is none.
+    /// </summary>
+    private RouteTarget PlainRoundRobin(PatroniBackend backend, ClusterSnapshot snapshot, DateTimeOffset now)
+    {
+        RouteTarget[] targets = TargetsOf(snapshot);
+        IReadOnlyList<PatroniMember> members = snapshot.Members;
+        int usable = 0;
+        for (int i = 0; i < members.Count; i++)
+        {
+            if (Usable(members[i], backend, now))
+                usable++;
+        }
+        if (usable < members.Count - 1)
+        {
+            // Someone was passed over: count why (the rare path).
+            for (int i = 0; i < members.Count; i++)
+            {
+                PatroniMember m = members[i];
+                if (!m.IsLeader && !Usable(m, backend, now))
+                    Statistics.CountSkip(m.Name, ReplicaSelector.IsNoLoadBalance(m.Tags) ? SkipReason.NoLoadBalance : SkipReason.Unavailable);
+            }
+        }
+        if (usable == 0)
+            return Fallback(backend, LeaderFallback.NoEligibleReplica);
+        int pick = (int)((uint)Interlocked.Increment(ref _turn) % (uint)usable);
+        for (int i = 0; i < members.Count; i++)
+        {
+            if (Usable(members[i], backend, now) && pick-- == 0)
+                return Count(targets[i], ReadRoute.Replica);
+        }
+        return Fallback(backend, LeaderFallback.NoEligibleReplica); // the backoff of one ended meanwhile
+    }
+
+    private static bool Usable(PatroniMember m, PatroniBackend backend, DateTimeOffset now) =>
+        !m.IsLeader && m.IsRunning && !ReplicaSelector.IsNoLoadBalance(m.Tags) && !backend.IsBackingOff(m.Name, now);
+
+    /// <summary>Route targets of a snapshot's members, built once per snapshot.</summary>
+    private RouteTarget[] TargetsOf(ClusterSnapshot snapshot)
+    {
+        if (_targets is { } cached && ReferenceEquals(cached.Snapshot, snapshot))
+            return cached.Targets;
+        RouteTarget[] targets = snapshot.Members.Select(ReplicaStateCache.ToTarget).ToArray();
+        _targets = new SnapshotTargets(snapshot, targets);
+        return targets;
+    }
+
+    private sealed record SnapshotTargets(ClusterSnapshot Snapshot, RouteTarget[] Targets);
+
     private CommitPosition? RequiredPosition(QueryRequest request)
     {
         CommitPosition? own = LastCommit;
@@ -139,6 +194,35 @@ public sealed class ReadRouter : IDisposable
     /// </summary>
     private static bool TrustedOnCurrentTimeline(CommitPosition position, ClusterSnapshot snapshot) =>
         position.Timeline is not { } written || snapshot.Leader?.Timeline is not { } current || written == current;
+
+    /// <summary>
+    /// A position from an older timeline is trusted when it is at or before that timeline's switch point in
+    /// the current leader's GET /history (cached per timeline). Unknown history: not trusted.
+    /// </summary>
+    private async Task<bool> OnCurrentHistoryAsync(PatroniBackend backend, ClusterSnapshot snapshot, CommitPosition position,
+        CancellationToken ct)
+    {
+        if (snapshot.Leader is not { Timeline: { } current, ApiUrl: { } api } || position.Timeline is not { } written || written > current)
+            return false;
+        (long Timeline, TimelineHistory History)? cached;
+        lock (_gate)
+            cached = _history;
+        if (cached?.Timeline != current)
+        {
+            try
+            {
+                using var client = new PatroniRestClient(backend.Options.Api);
+                cached = (current, await client.GetHistoryAsync(PatroniEndpoint.FromApiUrl(api) ?? api, ct).ConfigureAwait(false));
+                lock (_gate)
+                    _history = cached;
+            }
+            catch (Exception ex) when (ex is Errors.PatroniHaException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                return false;
+            }
+        }
+        return cached.Value.History.Contains(written, position.Lsn.Value);
+    }
 
     private ReplicaSelection Select(List<PatroniMember> replicas, PatroniBackend backend, ReplicaStateCache cache,
         ReadPolicy policy, Lsn? required, DateTimeOffset now)
@@ -180,8 +264,16 @@ public sealed class ReadRouter : IDisposable
         return readers.Count > 0 ? readers[0] : throw new RetryableFailure(null, "No member is known to serve reads");
     }
 
-    private static RouteTarget Target(ClusterSnapshot snapshot, string name) =>
-        ReplicaStateCache.ToTarget(snapshot.Members.First(m => m.Name == name));
+    private RouteTarget Target(ClusterSnapshot snapshot, string name)
+    {
+        RouteTarget[] targets = TargetsOf(snapshot);
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (targets[i].Name == name)
+                return targets[i];
+        }
+        throw new InvalidOperationException($"{name} is not a member of the snapshot");
+    }
 
     /// <summary>The best ready replica serves; those still behind were passed over for it.</summary>
     private RouteTarget Served(ClusterSnapshot snapshot, ReplicaSelection selection, ReadRoute route)

@@ -60,7 +60,7 @@ public static class ReplicaSelector
         var skipped = new List<(string, SkipReason)>();
         foreach (ReplicaCandidate c in replicas)
         {
-            if (IsTrue(c.Tags, "noloadbalance"))
+            if (IsNoLoadBalance(c.Tags))
             {
                 skipped.Add((c.Name, SkipReason.NoLoadBalance));
                 continue;
@@ -150,8 +150,10 @@ public static class ReplicaSelector
         _ => value.ToString(),
     };
 
-    private static bool IsTrue(IReadOnlyDictionary<string, object?> tags, string key) =>
-        tags.TryGetValue(key, out object? v) && (v is true || (v is string s && s.Equals("true", StringComparison.OrdinalIgnoreCase)));
+    /// <summary>Patroni's noloadbalance tag: the member takes no load-balanced reads.</summary>
+    public static bool IsNoLoadBalance(IReadOnlyDictionary<string, object?> tags) =>
+        tags.Count > 0 && tags.TryGetValue("noloadbalance", out object? v) &&
+        (v is true || (v is string s && s.Equals("true", StringComparison.OrdinalIgnoreCase)));
 
     private static List<string> Order(List<(ReplicaCandidate C, int Rank)> list, ReplicaChoice choice, int turn, Random? random)
     {
