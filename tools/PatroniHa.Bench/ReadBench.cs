@@ -118,6 +118,34 @@ internal sealed class ReadBench(int rounds, int opsPerRound, Action<string> log)
             }
         }
 
+        // The routing decision alone (no I/O): what each policy adds to a statement, independent of the noise of
+        // the round trip. The same replica positions are cached, so read-your-writes decides without a probe.
+        var decisions = new List<(string Name, double Nanoseconds)>();
+        foreach (var (name, request) in new (string, QueryRequest)[]
+                 {
+                     ("-ReadOnly (Eventual, RoundRobin)", select),
+                     ("Eventual, Random", select with { ReadPolicy = new ReadPolicy { Choice = ReplicaChoice.Random } }),
+                     ("Eventual, LowestLatency", select with { ReadPolicy = new ReadPolicy { Choice = ReplicaChoice.LowestLatency } }),
+                     ("Eventual, -RequireTag, -PreferTag", select with { ReadPolicy = new ReadPolicy
+                     {
+                         RequireTags = new Dictionary<string, string> { ["datacenter"] = dc },
+                         PreferTags = [new Dictionary<string, string> { ["datacenter"] = dc }, new Dictionary<string, string>()],
+                     } }),
+                     ("Eventual, -MaxLagBytes 1MB", select with { ReadPolicy = new ReadPolicy { MaxLagBytes = 1 << 20 } }),
+                     ("Eventual, -MaxLagSec 5", select with { ReadPolicy = new ReadPolicy { MaxLag = TimeSpan.FromSeconds(5) } }),
+                     ("ReadYourWrites (cache caught up)", rywSelect),
+                     ("Strong (leader)", select with { ReadPolicy = new ReadPolicy { Consistency = ReadConsistency.Strong } }),
+                 })
+        {
+            const int calls = 200_000;
+            for (int i = 0; i < 1000; i++)
+                await session.Reads.ChooseAsync(session.Backend, request, ct);
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < calls; i++)
+                await session.Reads.ChooseAsync(session.Backend, request, ct);
+            decisions.Add((name, Stopwatch.GetElapsedTime(start).TotalNanoseconds / calls));
+        }
+
         ReadStatistics stats = writer.Reads.Statistics;
         Console.WriteLine();
         Console.WriteLine($"Read routing cost, {rounds} rounds x {opsPerRound} ops per mode, one op of each mode in turn (random order); medians (µs); ratio = median / baseline's median in this run");
@@ -130,6 +158,15 @@ internal sealed class ReadBench(int rounds, int opsPerRound, Action<string> log)
             string ratio = m.Baseline.Length == 0 ? "1.00 (baseline)" : $"{median / Percentile(samples[m.Baseline], 0.5):0.00}x";
             Console.WriteLine($"| {m.Name} | {median:0.0} | {Percentile(samples[m.Name], 0.9):0.0} | {ratio} | {m.Baseline} |");
         }
+        double rawRead = Percentile(samples["raw Npgsql SELECT 1, replicas"], 0.5);
+        Console.WriteLine();
+        Console.WriteLine($"Routing decision alone (CPU, no I/O; 200000 calls each) and what it adds to this run's raw SELECT 1 median ({rawRead:0.0} µs):");
+        Console.WriteLine();
+        Console.WriteLine("| policy | ns per decision | added to raw |");
+        Console.WriteLine("|---|---:|---:|");
+        foreach (var (name, ns) in decisions)
+            Console.WriteLine($"| {name} | {ns:0} | {ns / 1000 / rawRead * 100:0.00} % |");
+
         double perWrite = Percentile(samples["write + commit LSN (RYW)"], 0.5) - Percentile(samples["write, commit LSN off"], 0.5);
         Console.WriteLine();
         Console.WriteLine($"Read-your-writes costs {perWrite:0.0} µs per write (median with minus without the commit LSN, same round trip: " +
