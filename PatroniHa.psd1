@@ -20,6 +20,7 @@
         'Stop-PatroniSandbox'
         'Switch-PatroniMode'
         'Test-PatroniFailover'
+        'Test-PatroniMigration'
         'Invoke-PatroniSwitchover'
         'Invoke-PatroniFailover'
         'Measure-PatroniWorkload'

@@ -42,6 +42,17 @@ AfterAll {
     if ($script:sandbox) { $script:sandbox | Stop-PatroniSandbox -Confirm:$false }
 }
 
+Describe 'Prerequisites' {
+    It 'meets the migration guide''s prerequisites on every member, from this machine' {
+        # The guide's "Prerequisites" and "Step 1": a leader, 2+ streaming replicas (fewer: a warning), every REST API
+        # and PostgreSQL login reachable from here, one PostgreSQL major version, Patroni 2.0+. Checked without the
+        # session, as a migration starts. Add -Extension ruvector (the application's extensions) to check those too.
+        $readiness = Test-PatroniMigration -ApiEndpoint $endpoints -Credential $credential -Database $Database
+        $readiness.Failed | ForEach-Object { "$_" } | Should -BeNullOrEmpty -Because $readiness.Verdict
+        $readiness.Passed | Should -BeTrue
+    }
+}
+
 Describe 'Test 1: Basic connectivity' {
     It 'discovers a cluster with exactly one leader' {
         $members = Get-PatroniTopology -Session $session -Refresh

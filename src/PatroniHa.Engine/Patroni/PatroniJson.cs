@@ -70,6 +70,11 @@ public static class PatroniJson
             ReceiveLsn = root.Str("receive_lsn"),
             ReplayLsn = root.Str("replay_lsn"),
             LatestEndLsn = root.Long("latest_end_lsn"),
+            Replication = root.Prop("replication") is { ValueKind: JsonValueKind.Array } list
+                ? list.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object)
+                    .Select(r => new ReplicationConnection(r.Str("application_name"), r.Str("state"), r.Str("sync_state")))
+                    .ToList()
+                : [],
         };
     }
 

@@ -183,7 +183,7 @@ public sealed class ClusterSession : IAsyncDisposable
         }
     }
 
-    private static bool IsTlsRejection(Exception ex)
+    internal static bool IsTlsRejection(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {

@@ -16,7 +16,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "PatroniCluster", DefaultParameterSetName = PatroniSet)]
 [OutputType(typeof(PatroniSession))]
-public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
+public sealed class ConnectPatroniClusterCommand : PatroniSessionSettingsCmdlet
 {
     private const string PatroniSet = "Patroni";
     private const string SingleNodeSet = "SingleNode";

@@ -12,7 +12,7 @@ public class ModuleLoadingTests
         "Connect-PatroniCluster", "Disconnect-PatroniCluster", "Get-PatroniSession", "Get-PatroniTopology",
         "Invoke-PatroniQuery", "Get-PatroniHealth", "Start-PatroniSandbox", "Stop-PatroniSandbox",
         "Switch-PatroniMode", "Test-PatroniFailover", "Invoke-PatroniSwitchover", "Invoke-PatroniFailover",
-        "Measure-PatroniWorkload", "Get-PatroniReadStatistics",
+        "Measure-PatroniWorkload", "Test-PatroniMigration", "Get-PatroniReadStatistics",
     ];
 
     [Fact]
