@@ -77,6 +77,23 @@ internal sealed class ReadBench(int rounds, int opsPerRound, Action<string> log)
             new("raw Npgsql SELECT 1, leader", "", () => RawScalar(rawLeader, "SELECT 1")),
             new("Strong (leader)", "raw Npgsql SELECT 1, leader", () => Read(new ReadPolicy { Consistency = ReadConsistency.Strong })),
             new("raw Npgsql INSERT, leader", "", () => RawScalar(rawLeader, "INSERT INTO bench (v) VALUES (1)")),
+            new("raw Npgsql batch: INSERT, barrier, insert_lsn", "raw Npgsql INSERT, leader", async () =>
+            {
+                // The protocol's own price for the commit LSN, without the engine.
+                await using NpgsqlConnection c = await rawLeader.OpenConnectionAsync(ct);
+                await using var batch = new NpgsqlBatch(c)
+                {
+                    BatchCommands =
+                    {
+                        new NpgsqlBatchCommand("INSERT INTO bench (v) VALUES (1)") { AppendErrorBarrier = true },
+                        new NpgsqlBatchCommand("SELECT pg_current_wal_insert_lsn()::text"),
+                    },
+                };
+                await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(ct);
+                while (await reader.NextResultAsync(ct))
+                {
+                }
+            }),
             new("write, commit LSN off", "raw Npgsql INSERT, leader", () => Write(false)),
             new("write + commit LSN (RYW)", "raw Npgsql INSERT, leader", () => Write(true)),
             new("raw INSERT, then raw replica SELECT (may miss it)", "", async () =>
