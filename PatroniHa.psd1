@@ -36,6 +36,7 @@
         'Invoke-PatroniReinitialize'
         'Wait-PatroniCluster'
         'Restart-PatroniCluster'
+        'Get-PatroniReadStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

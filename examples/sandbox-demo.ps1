@@ -24,12 +24,9 @@ try {
     $id = Invoke-PatroniQuery 'INSERT INTO test_table (data) VALUES (@data) RETURNING id' -Parameters @{ data = 'test' } -As Scalar
     "Inserted ID: $id"
 
-    # Replication is asynchronous: give the replica a moment to replay the insert.
-    for ($try = 0; $try -lt 100; $try++) {
-        $row = Invoke-PatroniQuery 'SELECT id, data, inet_server_port() AS served_by_port, pg_is_in_recovery() AS on_replica FROM test_table WHERE id = @id' -Parameters @{ id = $id } -ReadOnly
-        if ($row) { break }
-        [System.Threading.Thread]::Sleep(20)
-    }
+    # Replication is asynchronous: read-your-writes sends the read to a replica that has replayed the insert
+    # (waiting up to 5 s for one, then the leader), so the row is always there.
+    $row = Invoke-PatroniQuery 'SELECT id, data, inet_server_port() AS served_by_port, pg_is_in_recovery() AS on_replica FROM test_table WHERE id = @id' -Parameters @{ id = $id } -ReadOnly -Consistency ReadYourWrites -MaxWaitMs 5000
     "Read result (from a replica):"
     $row | Out-Default
 

@@ -81,12 +81,8 @@ Describe 'Test 2: Read/write splitting' {
     }
 
     It 'reads the row back from a replica' {
-        $result = $null
-        foreach ($try in 1..100) {
-            $result = Invoke-PatroniQuery 'SELECT id, data, pg_is_in_recovery() AS on_replica FROM patroniha_migration_test WHERE id = @id' -Parameters @{ id = $script:insertId } -ReadOnly -Session $session
-            if ($result) { break }
-            Start-Sleep -Milliseconds 50
-        }
+        # Read-your-writes: a replica that has replayed the insert serves it (waiting up to 5 s for one).
+        $result = Invoke-PatroniQuery 'SELECT id, data, pg_is_in_recovery() AS on_replica FROM patroniha_migration_test WHERE id = @id' -Parameters @{ id = $script:insertId } -ReadOnly -Consistency ReadYourWrites -MaxWaitMs 5000 -Session $session
         $result.data | Should -Be 'test'
         $result.on_replica | Should -BeTrue
     }

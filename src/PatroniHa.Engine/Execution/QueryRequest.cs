@@ -1,3 +1,5 @@
+using PatroniHa.Engine.Routing.Reads;
+
 namespace PatroniHa.Engine.Execution;
 
 public enum QueryShape
@@ -25,6 +27,12 @@ public sealed record QueryRequest(string Sql)
 
     /// <summary>The caller promises running the statement twice is harmless, so an unknown outcome may be retried.</summary>
     public bool Idempotent { get; init; }
+
+    /// <summary>Read routing for a read-only statement; null: the session's policy.</summary>
+    public ReadPolicy? ReadPolicy { get; init; }
+
+    /// <summary>A read-your-writes read must also see this position (a write of another session or process).</summary>
+    public CommitPosition? AfterPosition { get; init; }
 
     /// <summary>The statement's first line, short: how errors name it.</summary>
     public string Summary

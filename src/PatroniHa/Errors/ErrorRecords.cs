@@ -14,6 +14,7 @@ internal static class ErrorRecords
     public const string SandboxNotFoundId = "PatroniSandboxNotFound";
     public const string UnexpectedId = "PatroniUnexpectedError";
     public const string ConfigurationEmptyId = "PatroniConfigurationEmpty";
+    public const string ReadPolicyNeedsReadOnlyId = "PatroniReadPolicyNeedsReadOnly";
 
     public static ErrorRecord From(PatroniHaException ex) =>
         new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
@@ -32,6 +33,10 @@ internal static class ErrorRecords
     public static ErrorRecord SandboxNotFound(string path) => Create(SandboxNotFoundId, ErrorCategory.ObjectNotFound,
         $"No sandbox started in this runspace lives at '{path}'. Sandboxes end with the runspace that " +
         "started them; pipe Start-PatroniSandbox's result to Stop-PatroniSandbox.", path);
+
+    public static ErrorRecord ReadPolicyNeedsReadOnly() => Create(ReadPolicyNeedsReadOnlyId, ErrorCategory.InvalidArgument,
+        "-Consistency, -MaxLagBytes, -MaxLagSec, -PreferTag, -RequireTag, -ReplicaChoice, -MaxWaitMs and -AfterLsn route " +
+        "read-only queries: add -ReadOnly (writes always run on the leader).");
 
     /// <summary>A failed Switch-PatroniMode: the session keeps its old mode; the cause keeps its own id in the message.</summary>
     public static ErrorRecord ModeSwitchFailed(string session, string from, object to, PatroniHaException cause) =>
