@@ -30,7 +30,7 @@ BeforeAll {
     }
     $script:endpoints = $ApiEndpoint
     $script:credential = $Credential
-    $script:session = Connect-PatroniCluster -ApiEndpoint $ApiEndpoint -Credential $Credential -Database $Database -Name migration
+    $script:session = Connect-PatroniCluster -ApiEndpoint $ApiEndpoint -Credential $Credential -Database $Database -Name migration -Consistency ReadYourWrites -MaxWaitMs 5000
     Invoke-PatroniQuery 'CREATE TABLE IF NOT EXISTS patroniha_migration_test (id bigserial PRIMARY KEY, data text NOT NULL)' -As NonQuery -Session $session | Out-Null
 }
 

@@ -50,6 +50,7 @@ internal sealed class ReadBench(int rounds, int opsPerRound, Action<string> log)
         }
         // Read-your-writes in its cheapest state: the position to see is one every replica replayed long ago, so
         // after the first probe the cached replay positions answer without a round trip.
+        writer.Reads.CaptureCommitPositions = true;
         CommitPosition replayed = (await writer.ExecuteAsync(insert, null, ct)).CommitPosition!.Value;
         await Task.Delay(1000, ct);
         var rywSelect = select with { ReadPolicy = new ReadPolicy { Consistency = ReadConsistency.ReadYourWrites }, AfterPosition = replayed };

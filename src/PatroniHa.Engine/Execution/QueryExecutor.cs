@@ -170,8 +170,13 @@ public sealed class QueryExecutor
     private async Task<(object? Value, CommitPosition? Commit)> RunStatementAsync(Attempt a, RouteTarget target,
         NpgsqlConnection connection, CancellationToken token)
     {
-        if (a.Request.ReadOnly || !_reads.CapturesCommits(a.Backend))
+        if (a.Request.ReadOnly)
             return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null);
+        if (!_reads.CapturesCommits(a.Backend))
+        {
+            _reads.RecordUncapturedWrite();
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null);
+        }
         var (value, lsn, extraRoundTrip) = await CommitLsnStatement.RunAsync(connection, a.Request, a.Sink, a, token)
             .ConfigureAwait(false);
         return (value, lsn is { } l ? _reads.RecordCommit(a.Backend, target, l, extraRoundTrip) : null);

@@ -66,12 +66,6 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
         return Parse(endpoint, "/config", status, body, b => PatroniJson.ParseConfig(b, endpoint));
     }
 
-    public async Task<TimelineHistory> GetHistoryAsync(Uri endpoint, CancellationToken cancellationToken)
-    {
-        var (status, body) = await GetAsync(endpoint, "history", cancellationToken).ConfigureAwait(false);
-        return Parse(endpoint, "/history", status, body, b => TimelineHistory.Parse(b, endpoint));
-    }
-
     /// <summary>
     /// POST /switchover. Without <paramref name="leader"/> the current leader is read from /cluster first
     /// (Patroni requires the field). Without <paramref name="candidate"/> any healthy standby may win.

@@ -1,34 +1,23 @@
-using System.Text.Json;
-using PatroniHa.Engine.Errors;
-
 namespace PatroniHa.Engine.Patroni;
 
 /// <summary>
-/// GET /history: each timeline the cluster left and the WAL position where it ended (the switch point).
-/// Patroni sends <c>[[timeline, switch_lsn, reason, timestamp?, new_leader?], …]</c> with the LSN as a number.
+/// GET /history as the read router needs it: each timeline the cluster left and the WAL position where it
+/// ended (the switch point). Built from the rows <see cref="TimelineSwitch.ParseHistory"/> reads.
 /// </summary>
 public sealed record TimelineHistory(IReadOnlyDictionary<long, ulong> SwitchPoints)
 {
-    public static TimelineHistory Parse(string body, Uri source)
+    public static TimelineHistory From(IEnumerable<TimelineSwitch> rows)
     {
         var points = new Dictionary<long, ulong>();
-        try
+        foreach (TimelineSwitch row in rows)
         {
-            using JsonDocument doc = JsonDocument.Parse(body);
-            foreach (JsonElement entry in doc.RootElement.EnumerateArray())
-            {
-                if (entry.ValueKind == JsonValueKind.Array && entry.GetArrayLength() >= 2 &&
-                    entry[0].TryGetInt64(out long timeline) && entry[1].TryGetUInt64(out ulong lsn))
-                    points[timeline] = lsn;
-            }
-        }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
-        {
-            throw new PatroniHaException(PatroniErrorIds.NotPatroni, FailureKind.InvalidData,
-                $"{source} answered GET /history with something that is not Patroni's timeline history.", source.ToString(), ex);
+            if (row.Lsn is { } lsn and >= 0)
+                points[row.Timeline] = (ulong)lsn;
         }
         return new TimelineHistory(points);
     }
+
+    public static TimelineHistory Parse(string body, Uri source) => From(TimelineSwitch.ParseHistory(body, source));
 
     /// <summary>
     /// True when a position written on <paramref name="timeline"/> is on the history of the current timeline:

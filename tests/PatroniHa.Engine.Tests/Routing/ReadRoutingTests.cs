@@ -53,6 +53,7 @@ public sealed class ReadRoutingTests(ReadRoutingClusterFixture fixture) : IClass
     public async Task CommitPositionIsAtOrAfterTheCommitRecordInOneRoundTrip()
     {
         await using ClusterSession session = await fixture.ConnectAsync();
+        session.Reads.DefaultPolicy = new ReadPolicy { Consistency = ReadConsistency.ReadYourWrites };
         QueryResult inserted = await session.ExecuteAsync(new QueryRequest(
             "INSERT INTO rows VALUES (@id) RETURNING txid_current()")
         {
@@ -84,6 +85,26 @@ public sealed class ReadRoutingTests(ReadRoutingClusterFixture fixture) : IClass
         Assert.Equal(2, several.Value);
         Assert.NotNull(several.CommitPosition);
         Assert.Equal(1, session.Reads.Statistics.CommitPositionRoundTrips);
+    }
+
+    [Fact]
+    public async Task WritesLearnNoPositionUntilReadYourWritesIsUsedAndTheFirstSuchReadGoesToTheLeader()
+    {
+        await using ClusterSession session = await fixture.ConnectAsync();
+        QueryResult plain = await InsertAsync(session, NextId());
+        Assert.Null(plain.CommitPosition);
+        Assert.Null(session.Reads.LastCommit);
+
+        // The write's position is unknown, so no replica can be trusted to have it.
+        long id = NextId();
+        await InsertAsync(session, id);
+        QueryResult read = await CountAsync(session, id, new ReadPolicy { Consistency = ReadConsistency.ReadYourWrites });
+        Assert.Equal(1L, read.Value);
+        Assert.Equal(fixture.Leader.Name, read.Server.Name);
+        Assert.True(session.Reads.Statistics.LeaderFallbacks.GetValueOrDefault(LeaderFallback.CommitPositionUnknown) > 0);
+
+        // From then on writes learn their position.
+        Assert.NotNull((await InsertAsync(session, NextId())).CommitPosition);
     }
 
     [Fact]
@@ -271,6 +292,7 @@ public sealed class ReadRoutingTests(ReadRoutingClusterFixture fixture) : IClass
     {
         SandboxMember stalled = fixture.Readers[0];
         await using ClusterSession writer = await fixture.ConnectAsync();
+        writer.Reads.DefaultPolicy = new ReadPolicy { Consistency = ReadConsistency.ReadYourWrites };
         await using ClusterSession reader = await fixture.ConnectAsync();
         await using (await fixture.StallAsync(stalled))
         {

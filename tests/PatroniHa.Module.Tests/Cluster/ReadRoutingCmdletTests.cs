@@ -35,7 +35,7 @@ public class ReadRoutingCmdletTests(SandboxFixture cluster)
     [Fact]
     public void A_position_from_another_session_is_honoured_with_AfterLsn()
     {
-        using var ps = cluster.Connect("-Name writer");
+        using var ps = cluster.Connect("-Name writer -Consistency ReadYourWrites");
         ps.Ok("Invoke-PatroniQuery 'CREATE TABLE IF NOT EXISTS ryw_after (id int PRIMARY KEY)' -As NonQuery -Session writer");
         ps.Ok("Invoke-PatroniQuery 'INSERT INTO ryw_after VALUES (1) ON CONFLICT DO NOTHING' -As NonQuery -Session writer");
         ps.Ok("Connect-PatroniCluster -ApiEndpoint $endpoints -Credential $cred -Name reader", cluster.Variables());

@@ -46,11 +46,26 @@ public sealed class ReadRouter : IDisposable
             ? (CacheFor(p).LeaderSamples.BytesBehind(replay), CacheFor(p).LeaderSamples.StalenessAt(replay, Stopwatch.GetTimestamp()))
             : (null, null);
 
-    /// <summary>Whether writes learn their commit position (on by default; off only to measure what it costs).</summary>
-    public bool CaptureCommitPositions { get; set; } = true;
+    /// <summary>Whether every write learns its commit position even before any read asks for one (the benchmark's switch).</summary>
+    public bool CaptureCommitPositions { get; set; }
 
-    /// <summary>Writes learn their commit position on a Patroni cluster (single node: every read sees them anyway).</summary>
-    public bool CapturesCommits(ClusterBackend backend) => CaptureCommitPositions && backend is PatroniBackend;
+    /// <summary>Set by the first read-your-writes read: from then on every write learns its commit position.</summary>
+    private volatile bool _readYourWritesUsed;
+
+    /// <summary>A write ran without learning its position since the last one that did: read-your-writes cannot trust a replica.</summary>
+    private volatile bool _positionUnknown;
+
+    /// <summary>
+    /// Writes learn their commit position on a Patroni cluster (single node: every read sees them anyway) only
+    /// when read-your-writes is in use: the session's policy, an earlier per-query request, or the benchmark's
+    /// switch. Otherwise the write path stays one plain statement (the trailer costs server time on every write).
+    /// </summary>
+    public bool CapturesCommits(ClusterBackend backend) =>
+        backend is PatroniBackend &&
+        (CaptureCommitPositions || _readYourWritesUsed || DefaultPolicy.Consistency == ReadConsistency.ReadYourWrites);
+
+    /// <summary>A write is about to run without learning its commit position.</summary>
+    public void RecordUncapturedWrite() => _positionUnknown = true;
 
     /// <summary>A write on <paramref name="writer"/> committed at or before <paramref name="lsn"/>.</summary>
     public CommitPosition RecordCommit(ClusterBackend backend, RouteTarget writer, Lsn lsn, bool extraRoundTrip)
@@ -60,7 +75,10 @@ public sealed class ReadRouter : IDisposable
             : null;
         var position = new CommitPosition(lsn, timeline);
         lock (_gate)
+        {
             _lastCommit = _lastCommit is { } last ? CommitPosition.Later(last, position) : position;
+            _positionUnknown = false;
+        }
         Statistics.CountCommitPosition(extraRoundTrip);
         return position;
     }
@@ -81,6 +99,13 @@ public sealed class ReadRouter : IDisposable
             cache.EnsureSampler();
 
         Lsn? required = null;
+        if (policy.Consistency == ReadConsistency.ReadYourWrites)
+        {
+            _readYourWritesUsed = true;
+            // One of this session's writes ran before read-your-writes was asked for: its position is unknown.
+            if (_positionUnknown)
+                return Fallback(backend, LeaderFallback.CommitPositionUnknown);
+        }
         if (policy.Consistency == ReadConsistency.ReadYourWrites && RequiredPosition(request) is { } position)
         {
             if (!TrustedOnCurrentTimeline(position, snapshot) &&
@@ -212,7 +237,7 @@ public sealed class ReadRouter : IDisposable
             try
             {
                 using var client = new PatroniRestClient(backend.Options.Api);
-                cached = (current, await client.GetHistoryAsync(PatroniEndpoint.FromApiUrl(api) ?? api, ct).ConfigureAwait(false));
+                cached = (current, TimelineHistory.From(await client.GetHistoryAsync(PatroniEndpoint.FromApiUrl(api) ?? api, ct).ConfigureAwait(false)));
                 lock (_gate)
                     _history = cached;
             }

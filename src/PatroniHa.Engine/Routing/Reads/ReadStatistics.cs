@@ -33,6 +33,9 @@ public enum LeaderFallback
 
     /// <summary>The position was written on an older timeline past its switch point (a failover since).</summary>
     TimelineChanged,
+
+    /// <summary>One of the session's writes ran before read-your-writes was in use, so its commit position is unknown.</summary>
+    CommitPositionUnknown,
 }
 
 /// <summary>Read routing counters of one session (thread-safe); survives mode switches.</summary>
