@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Fencing;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Topology;
 
@@ -21,7 +22,16 @@ public sealed class PatroniBackend : ClusterBackend
         : base(options)
     {
         Monitor = monitor;
+        Fence = new WriteFence(this, new LeaderLease(monitor, monitor.Source, options.Api.RequestTimeout, monitor.Events));
         Monitor.LeaderChanged += OnLeaderChanged;
+    }
+
+    internal override Task StartAsync(CancellationToken ct) => Fence.Lease!.StartAsync(ct);
+
+    public override async Task<IReadOnlyList<PatroniMember>> GetMembersAsync(bool refresh, CancellationToken ct)
+    {
+        ClusterSnapshot? snapshot = refresh ? await Monitor.RefreshAsync(ct).ConfigureAwait(false) : Monitor.Current;
+        return snapshot?.Members ?? [];
     }
 
     public TopologyMonitor Monitor { get; }
@@ -65,8 +75,6 @@ public sealed class PatroniBackend : ClusterBackend
         Monitor.ReportFailure(target.Name);
     }
 
-    public override bool TopologyUnconfirmed => Monitor.LastError is not null;
-
     public override void ReportWriteSucceeded(RouteTarget target)
     {
         _failedUntil.TryRemove(target.Name, out _);
@@ -88,7 +96,7 @@ public sealed class PatroniBackend : ClusterBackend
         if (oldLeader is not null)
             Pools.Clear(oldLeader.Host, oldLeader.Port);
         _failedUntil.TryRemove(newLeader.Name, out _);
-        AbortWrites(member => member != newLeader.Name);
+        Fence.OnLeaderChanged(newLeader.Name);
         Warm(ToTarget(newLeader));
     }
 
