@@ -2,6 +2,17 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PatroniHa.Bench;
 
+if (args.Length > 0 && args[0] == "faults")
+{
+    using var faultsCts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        faultsCts.Cancel();
+    };
+    return await FaultMatrix.RunAsync(args[1..], faultsCts.Token);
+}
+
 BenchOptions options;
 try
 {
