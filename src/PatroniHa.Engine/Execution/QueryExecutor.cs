@@ -145,18 +145,27 @@ public sealed class QueryExecutor
         }
     }
 
-    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false)
+    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false) =>
+        Decide(a.Request, a.RowsDelivered, target, failure, ex, demoted);
+
+    /// <summary>
+    /// The decision table: what a failed attempt becomes. Retryable (the pipeline tries again, elsewhere if the
+    /// leader moved) only when the statement provably did not run — or may run twice (reads, -Idempotent) and
+    /// no row reached the caller; a write that may have committed is reported, never replayed.
+    /// </summary>
+    internal static Exception Decide(QueryRequest request, bool rowsDelivered, RouteTarget target, FailureClass failure,
+        Exception ex, bool demoted = false)
     {
-        bool mayRunAgain = a.Request.ReadOnly || a.Request.Idempotent;
+        bool mayRunAgain = request.ReadOnly || request.Idempotent;
         return failure switch
         {
-            FailureClass.NotSent when !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
-            FailureClass.OutcomeUnknown when mayRunAgain && !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
-            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex, demoted),
+            FailureClass.NotSent when !rowsDelivered => new RetryableFailure(target, ex.Message, ex),
+            FailureClass.OutcomeUnknown when mayRunAgain && !rowsDelivered => new RetryableFailure(target, ex.Message, ex),
+            FailureClass.OutcomeUnknown or FailureClass.NotSent when !request.ReadOnly => QueryErrors.OutcomeUnknown(target, request, ex, demoted),
             FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
             FailureClass.Configuration => QueryErrors.Configuration(target, ex),
-            FailureClass.Canceled => QueryErrors.Canceled(a.Request, ex),
-            _ => QueryErrors.Rejected(target, a.Request, ex),
+            FailureClass.Canceled => QueryErrors.Canceled(request, ex),
+            _ => QueryErrors.Rejected(target, request, ex),
         };
     }
 

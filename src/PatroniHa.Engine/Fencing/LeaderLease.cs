@@ -28,6 +28,7 @@ public sealed class LeaderLease : IAsyncDisposable
     private volatile string? _why;
     private volatile LeaseTiming _timing = LeaseTiming.PatroniDefaults;
     private bool _timingKnown;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _secondPrimaries = new();
     private Task _loop = Task.CompletedTask;
 
     public LeaderLease(TopologyMonitor monitor, ITopologySource source, TimeSpan apiTimeout, SessionEventLog events)
@@ -39,6 +40,14 @@ public sealed class LeaderLease : IAsyncDisposable
     }
 
     public LeaseTiming Timing => _timing;
+
+    /// <summary>Raised on the lease's task when a member Patroni lists as replica runs as a primary (split brain).</summary>
+    public event Action<PatroniMember>? SecondPrimaryFound;
+
+    /// <summary>Members other than the leader whose own Patroni last said their PostgreSQL runs as primary.</summary>
+    public IReadOnlyCollection<string> SecondPrimaries => _secondPrimaries.Keys.ToList();
+
+    public bool IsSecondPrimary(string member) => _secondPrimaries.ContainsKey(member);
 
     /// <summary>True while a confirmation of <paramref name="member"/> is younger than the lease length.</summary>
     public bool Holds(string member) =>
@@ -154,6 +163,8 @@ public sealed class LeaderLease : IAsyncDisposable
             why = $"its Patroni REST API did not confirm it ({ex.Message})";
         }
 
+        await FindSecondPrimariesAsync(leader, timing, ct).ConfigureAwait(false);
+
         bool wasConfirmed = _why is null;
         _why = why is null ? null : $"{leader.Name}: {why}";
         if (why is null)
@@ -167,6 +178,51 @@ public sealed class LeaderLease : IAsyncDisposable
             // Its Patroni may be dead or frozen: the monitor looks for a new leader at once.
             _monitor.ReportFailure(leader.Name);
         }
+    }
+
+    /// <summary>
+    /// Split brain: a member promoted behind Patroni's back (pg_promote, pg_ctl promote) answers
+    /// pg_is_in_recovery() = false while another holds the lock. Its own Patroni reports that (role master in
+    /// GET /patroni, from its own query of PostgreSQL): one request per replica per renewal, in parallel.
+    /// Writes never go there (no lease on it); the backend clears its pools and stops reading from it.
+    /// </summary>
+    private async Task FindSecondPrimariesAsync(PatroniMember leader, LeaseTiming timing, CancellationToken ct)
+    {
+        PatroniMember[] others = _monitor.Current?.Members.Where(m => m.Name != leader.Name && m.ApiUrl is not null).ToArray() ?? [];
+        TimeSpan timeout = timing.RequestTimeout(_apiTimeout);
+        bool[] primary = await Task.WhenAll(others.Select(async m =>
+        {
+            try
+            {
+                return (await _source.GetMemberStatusAsync(m, timeout, ct).ConfigureAwait(false)).IsPrimary;
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                return false; // unreachable: not known to be a primary (the lease alone keeps writes safe)
+            }
+        })).ConfigureAwait(false);
+        for (int i = 0; i < others.Length; i++)
+        {
+            if (!primary[i])
+            {
+                _secondPrimaries.TryRemove(others[i].Name, out _);
+            }
+            else if (_secondPrimaries.TryAdd(others[i].Name, 0))
+            {
+                _events.Warning($"Split brain: {others[i].Name} runs as a primary (pg_is_in_recovery() = false) while " +
+                                $"{leader.Name} holds the leader lock. Writes go only to {leader.Name}; {others[i].Name} gets no reads or writes until Patroni demotes it.");
+                try
+                {
+                    SecondPrimaryFound?.Invoke(others[i]);
+                }
+                catch (Exception ex)
+                {
+                    _events.Warning($"A split-brain handler failed: {ex.Message}");
+                }
+            }
+        }
+        foreach (string gone in _secondPrimaries.Keys.Where(k => others.All(o => o.Name != k)))
+            _secondPrimaries.TryRemove(gone, out _);
     }
 
     private void Signal()

@@ -54,9 +54,13 @@ public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
             b => PatroniJson.ParseCluster(b, endpoint, _time.GetUtcNow()));
     }
 
-    public async Task<PatroniNodeStatus> GetNodeStatusAsync(Uri endpoint, CancellationToken cancellationToken)
+    public async Task<PatroniNodeStatus> GetNodeStatusAsync(Uri endpoint, CancellationToken cancellationToken) =>
+        await GetNodeStatusAsync(endpoint, null, cancellationToken).ConfigureAwait(false);
+
+    /// <param name="timeout">Overrides the per-request timeout (the lease's checks are bounded by its own).</param>
+    public async Task<PatroniNodeStatus> GetNodeStatusAsync(Uri endpoint, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var (status, body) = await GetAsync(endpoint, "patroni", cancellationToken).ConfigureAwait(false);
+        var (status, body) = await GetAsync(endpoint, "patroni", cancellationToken, timeout).ConfigureAwait(false);
         return Parse(endpoint, "/patroni", status, body, b => PatroniJson.ParseNodeStatus(b, endpoint));
     }
 

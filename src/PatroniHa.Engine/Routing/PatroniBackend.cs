@@ -24,6 +24,7 @@ public sealed class PatroniBackend : ClusterBackend
         Monitor = monitor;
         Fence = new WriteFence(this, new LeaderLease(monitor, monitor.Source, options.Api.RequestTimeout, monitor.Events));
         Monitor.LeaderChanged += OnLeaderChanged;
+        Fence.Lease!.SecondPrimaryFound += OnSecondPrimary;
     }
 
     internal override Task StartAsync(CancellationToken ct) => Fence.Lease!.StartAsync(ct);
@@ -49,7 +50,8 @@ public sealed class PatroniBackend : ClusterBackend
         if (snapshot is null)
             return [];
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        var replicas = snapshot.Replicas.Where(m => m.IsRunning && !IsBackingOff(m.Name, now)).ToList();
+        LeaderLease lease = Fence.Lease!;
+        var replicas = snapshot.Replicas.Where(m => m.IsRunning && !IsBackingOff(m.Name, now) && !lease.IsSecondPrimary(m.Name)).ToList();
         var ordered = new List<RouteTarget>(replicas.Count + 2);
         if (replicas.Count > 0)
         {
@@ -60,7 +62,7 @@ public sealed class PatroniBackend : ClusterBackend
         if (snapshot.Leader is { } leader)
             ordered.Add(ToTarget(leader));
         // Last resort: replicas that failed recently may be back.
-        ordered.AddRange(snapshot.Replicas.Where(m => m.IsRunning && IsBackingOff(m.Name, now)).Select(ToTarget));
+        ordered.AddRange(snapshot.Replicas.Where(m => m.IsRunning && IsBackingOff(m.Name, now) && !lease.IsSecondPrimary(m.Name)).Select(ToTarget));
         return ordered;
     }
 
@@ -100,6 +102,14 @@ public sealed class PatroniBackend : ClusterBackend
         Warm(ToTarget(newLeader));
     }
 
+    // Split brain: a member running as primary without the lock may have diverged. Its idle connections go,
+    // and a write still running there is broken off (outcome unknown); reads skip it (Readers).
+    private void OnSecondPrimary(PatroniMember member)
+    {
+        Pools.Clear(member.Host, member.Port);
+        Fence.AbortWrites(name => name == member.Name);
+    }
+
     // A connection survives its server's promotion, so one opened to every candidate while the leader is in
     // trouble is ready the moment the new leader is writable: the first write skips the connect (measured
     // here: 200–440 ms under load).
@@ -124,6 +134,7 @@ public sealed class PatroniBackend : ClusterBackend
     public override async ValueTask DisposeAsync()
     {
         Monitor.LeaderChanged -= OnLeaderChanged;
+        Fence.Lease!.SecondPrimaryFound -= OnSecondPrimary;
         await Monitor.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }

@@ -36,6 +36,12 @@ public sealed class PatroniTopologySource : ITopologySource, IDisposable
             : throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.InvalidResult,
                 $"{member.Name} lists no usable api_url ({member.ApiUrl?.ToString() ?? "none"}), so its Patroni cannot be asked.");
 
+    public Task<PatroniNodeStatus> GetMemberStatusAsync(PatroniMember member, TimeSpan timeout, CancellationToken ct) =>
+        PatroniEndpoint.FromApiUrl(member.ApiUrl) is { } endpoint
+            ? _client.GetNodeStatusAsync(endpoint, timeout, ct)
+            : throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.InvalidResult,
+                $"{member.Name} lists no usable api_url, so its Patroni cannot be asked.");
+
     public async Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct)
     {
         Exception? last = null;

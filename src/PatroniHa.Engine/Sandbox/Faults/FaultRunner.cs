@@ -17,7 +17,7 @@ public static class FaultRunner
     private static readonly TimeSpan FirstWriteTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<FaultResult> RunAsync(SandboxCluster cluster, ClusterSession session, FaultScenario scenario,
-        bool synchronous, Action<string> log, CancellationToken ct)
+        bool synchronous, Action<string> log, CancellationToken ct, Func<FaultContext, Task>? whileHeld = null)
     {
         string leader = await cluster.WaitUntilHealthyAsync(HealTimeout, ct).ConfigureAwait(false);
         string replica = cluster.Members.First(m => m.Name != leader).Name;
@@ -34,7 +34,11 @@ public static class FaultRunner
         long faultAt = Stopwatch.GetTimestamp();
         log($"{scenario.Name}: {scenario.Description} (leader {leader}, replica {replica})");
         await scenario.Inject(context).ConfigureAwait(false);
-        await Task.Delay(scenario.Hold, ct).ConfigureAwait(false);
+        Task hold = Task.Delay(scenario.Hold, ct);
+        // What a test checks while the fault holds (health during a split brain …); it must end within the hold.
+        if (whileHeld is not null)
+            await whileHeld(context).ConfigureAwait(false);
+        await hold.ConfigureAwait(false);
         log($"{scenario.Name}: undoing after {scenario.Hold.TotalSeconds:0} s");
         try
         {
