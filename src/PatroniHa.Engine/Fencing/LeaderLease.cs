@@ -28,6 +28,7 @@ public sealed class LeaderLease : IAsyncDisposable
     private volatile string? _why;
     private volatile LeaseTiming _timing = LeaseTiming.PatroniDefaults;
     private bool _timingKnown;
+    private int _checkingSecondPrimaries;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _secondPrimaries = new();
     private Task _loop = Task.CompletedTask;
 
@@ -163,7 +164,25 @@ public sealed class LeaderLease : IAsyncDisposable
             why = $"its Patroni REST API did not confirm it ({ex.Message})";
         }
 
-        await FindSecondPrimariesAsync(leader, timing, ct).ConfigureAwait(false);
+        // Off the renewal's path: a frozen replica's Patroni must not slow the lease down.
+        if (Interlocked.CompareExchange(ref _checkingSecondPrimaries, 1, 0) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await FindSecondPrimariesAsync(leader, timing, ct).ConfigureAwait(false);
+                }
+                catch (Exception)
+                {
+                    // Cancelled on dispose, or a handler failed (reported there): the next renewal tries again.
+                }
+                finally
+                {
+                    Volatile.Write(ref _checkingSecondPrimaries, 0);
+                }
+            }, CancellationToken.None);
+        }
 
         bool wasConfirmed = _why is null;
         _why = why is null ? null : $"{leader.Name}: {why}";
@@ -190,39 +209,46 @@ public sealed class LeaderLease : IAsyncDisposable
     {
         PatroniMember[] others = _monitor.Current?.Members.Where(m => m.Name != leader.Name && m.ApiUrl is not null).ToArray() ?? [];
         TimeSpan timeout = timing.RequestTimeout(_apiTimeout);
-        bool[] primary = await Task.WhenAll(others.Select(async m =>
+        bool?[] primary = await Task.WhenAll(others.Select(async m =>
         {
             try
             {
-                return (await _source.GetMemberStatusAsync(m, timeout, ct).ConfigureAwait(false)).IsPrimary;
+                return (bool?)(await _source.GetMemberStatusAsync(m, timeout, ct).ConfigureAwait(false)).IsPrimary;
             }
             catch (Exception) when (!ct.IsCancellationRequested)
             {
-                return false; // unreachable: not known to be a primary (the lease alone keeps writes safe)
+                return null; // no answer: what was known stays (the lease alone keeps writes safe)
             }
         })).ConfigureAwait(false);
         for (int i = 0; i < others.Length; i++)
         {
-            if (!primary[i])
-            {
+            if (primary[i] == false)
                 _secondPrimaries.TryRemove(others[i].Name, out _);
-            }
-            else if (_secondPrimaries.TryAdd(others[i].Name, 0))
-            {
-                _events.Warning($"Split brain: {others[i].Name} runs as a primary (pg_is_in_recovery() = false) while " +
-                                $"{leader.Name} holds the leader lock. Writes go only to {leader.Name}; {others[i].Name} gets no reads or writes until Patroni demotes it.");
-                try
-                {
-                    SecondPrimaryFound?.Invoke(others[i]);
-                }
-                catch (Exception ex)
-                {
-                    _events.Warning($"A split-brain handler failed: {ex.Message}");
-                }
-            }
+            else if (primary[i] == true)
+                MarkSecondPrimary(others[i], leader.Name);
         }
         foreach (string gone in _secondPrimaries.Keys.Where(k => others.All(o => o.Name != k)))
             _secondPrimaries.TryRemove(gone, out _);
+    }
+
+    /// <summary>
+    /// <paramref name="member"/> runs as a primary without the lock (found by its Patroni here, or by the health
+    /// check's own pg_is_in_recovery()): warn once and let the backend isolate it.
+    /// </summary>
+    internal void MarkSecondPrimary(PatroniMember member, string leader)
+    {
+        if (!_secondPrimaries.TryAdd(member.Name, 0))
+            return;
+        _events.Warning($"Split brain: {member.Name} runs as a primary (pg_is_in_recovery() = false) while " +
+                        $"{leader} holds the leader lock. Writes go only to {leader}; {member.Name} gets no reads or writes until Patroni demotes it.");
+        try
+        {
+            SecondPrimaryFound?.Invoke(member);
+        }
+        catch (Exception ex)
+        {
+            _events.Warning($"A split-brain handler failed: {ex.Message}");
+        }
     }
 
     private void Signal()

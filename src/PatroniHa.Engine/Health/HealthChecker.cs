@@ -63,14 +63,16 @@ public static class HealthChecker
         }
 
         bool splitBrain = false;
+        LeaderLease lease = patroni.Fence.Lease!;
         foreach (ServerHealth second in replicas.Where(r => r.InRecovery == false))
         {
             splitBrain = true;
+            if (topology.Members.FirstOrDefault(m => m.Name == second.Name) is { } rogue)
+                lease.MarkSecondPrimary(rogue, primary?.Name ?? "another member");
             problems.Add($"Split brain: {second.Name} ({second.Node}) answers pg_is_in_recovery() = false while Patroni names " +
                          $"{primary?.Name ?? "another member"} leader. Writes go only to the member whose Patroni confirms the lock; " +
                          $"{second.Name} gets no reads or writes. Check `patronictl list`; Patroni demotes it, or reinitialize it.");
         }
-        LeaderLease lease = patroni.Fence.Lease!;
         bool writesPaused = topology.Leader is { } leader && !lease.Holds(leader.Name);
         if (writesPaused)
             problems.Add($"Writes are paused: {lease.Why(topology.Leader!.Name)}.");

@@ -63,9 +63,14 @@ public sealed class DefaultSettingsFaultTests(AsyncClusterFixture fixture, ITest
         HealthReport? during = null;
         FaultResult result = await RunAsync(FaultScenario.SplitBrain, async c =>
         {
-            // Patroni demotes the rogue primary within a loop or two: look while it is still a primary.
-            await Task.Delay(TimeSpan.FromMilliseconds(500), c.Ct);
-            during = await c.Session.GetHealthAsync(c.Ct);
+            // While the fault holds (10 s): the health check must see the second primary.
+            for (int i = 0; i < 16; i++)
+            {
+                during = await c.Session.GetHealthAsync(c.Ct);
+                if (during.HaCluster?.Problems.Any(p => p.StartsWith("Split brain", StringComparison.Ordinal)) == true)
+                    return;
+                await Task.Delay(TimeSpan.FromMilliseconds(250), c.Ct);
+            }
         });
 
         ClusterHealth health = Assert.IsType<ClusterHealth>(during?.HaCluster);

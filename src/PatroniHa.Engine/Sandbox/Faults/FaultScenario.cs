@@ -39,10 +39,24 @@ public sealed record FaultScenario(string Name, string Description, TimeSpan Hol
         "etcd SIGSTOPped (the leader demotes itself), then resumed", TimeSpan.FromSeconds(15),
         c => Run(c.Cluster.SuspendEtcd), c => Run(c.Cluster.ResumeEtcd));
 
-    /// <summary>A replica promoted by hand (pg_promote()) while the leader still runs: two primaries.</summary>
+    /// <summary>
+    /// A replica promoted by hand (pg_promote()) while the leader still runs: two primaries. The replica's Patroni
+    /// is frozen first (else it demotes the rogue primary within a loop_wait, too soon to matter); undone by
+    /// resuming it and reinitializing the replica from the leader (its timeline diverged).
+    /// </summary>
     public static readonly FaultScenario SplitBrain = new("split-brain",
-        "a replica promoted by hand with pg_promote() while the leader still runs", TimeSpan.FromSeconds(10),
-        PromoteReplicaByHandAsync, c => Task.CompletedTask);
+        "a replica's Patroni SIGSTOPped and the replica promoted by hand with pg_promote() while the leader runs",
+        TimeSpan.FromSeconds(10),
+        async c =>
+        {
+            c.ReplicaMember.SuspendApi();
+            await PromoteReplicaByHandAsync(c).ConfigureAwait(false);
+        },
+        async c =>
+        {
+            c.ReplicaMember.ResumeApi();
+            await ReinitializeAsync(c).ConfigureAwait(false);
+        });
 
     /// <summary>Planned switchover through Patroni's REST API.</summary>
     public static readonly FaultScenario Switchover = new("switchover",
@@ -88,6 +102,34 @@ public sealed record FaultScenario(string Name, string Description, TimeSpan Hol
     {
         action();
         return Task.CompletedTask;
+    }
+
+    // POST /reinitialize {"force": true} on the replica until Patroni takes it (it refuses while busy).
+    private static async Task ReinitializeAsync(FaultContext c)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        string last = "";
+        for (int i = 0; i < 30; i++)
+        {
+            try
+            {
+                using var body = new StringContent("{\"force\": true}", System.Text.Encoding.UTF8, "application/json");
+                using HttpResponseMessage response = await http.PostAsync(new Uri(c.ReplicaMember.ApiUrl, "/reinitialize"), body, c.Ct)
+                    .ConfigureAwait(false);
+                last = await response.Content.ReadAsStringAsync(c.Ct).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    c.Log($"reinitialize {c.Replica}: {last}");
+                    return;
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(1000, c.Ct).ConfigureAwait(false);
+        }
+        throw new InvalidOperationException($"{c.Replica} was not reinitialized: {last}");
     }
 
     private static async Task PromoteReplicaByHandAsync(FaultContext c)
