@@ -2,15 +2,17 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PatroniHa.Bench;
 
-if (args.Length > 0 && args[0] == "faults")
+if (args.Length > 0 && args[0] is "faults" or "writepath")
 {
-    using var faultsCts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
+    using var modeCts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
     Console.CancelKeyPress += (_, e) =>
     {
         e.Cancel = true;
-        faultsCts.Cancel();
+        modeCts.Cancel();
     };
-    return await FaultMatrix.RunAsync(args[1..], faultsCts.Token);
+    return args[0] == "faults"
+        ? await FaultMatrix.RunAsync(args[1..], modeCts.Token)
+        : await WritePathBench.RunAsync(args[1..], modeCts.Token);
 }
 
 BenchOptions options;

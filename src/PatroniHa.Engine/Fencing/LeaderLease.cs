@@ -22,8 +22,7 @@ public sealed class LeaderLease : IAsyncDisposable
     private readonly SessionEventLog _events;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly object _gate = new();
-    private TaskCompletionSource _renewed = NewSignal();
+    private readonly ChangeSignal _renewed = new();
     private volatile Grant? _grant;
     private volatile string? _why;
     private volatile LeaseTiming _timing = LeaseTiming.PatroniDefaults;
@@ -77,14 +76,7 @@ public sealed class LeaderLease : IAsyncDisposable
     public void RenewNow() => _wake.Release();
 
     /// <summary>Waits until the next renewal or <paramref name="max"/>.</summary>
-    public async Task WaitForRenewalAsync(TimeSpan max, CancellationToken ct)
-    {
-        Task renewed;
-        lock (_gate)
-            renewed = _renewed.Task;
-        await Task.WhenAny(renewed, Task.Delay(max, ct)).ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
-    }
+    public Task WaitForRenewalAsync(TimeSpan max, CancellationToken ct) => _renewed.WaitAsync(max, ct);
 
     private async Task LoopAsync()
     {
@@ -190,7 +182,7 @@ public sealed class LeaderLease : IAsyncDisposable
         {
             if (!wasConfirmed)
                 _monitor.ReportLeaderHealthy(leader.Name);
-            Signal();
+            _renewed.Raise();
         }
         else
         {
@@ -250,19 +242,6 @@ public sealed class LeaderLease : IAsyncDisposable
             _events.Warning($"A split-brain handler failed: {ex.Message}");
         }
     }
-
-    private void Signal()
-    {
-        TaskCompletionSource signal;
-        lock (_gate)
-        {
-            signal = _renewed;
-            _renewed = NewSignal();
-        }
-        signal.TrySetResult();
-    }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async ValueTask DisposeAsync()
     {

@@ -59,6 +59,9 @@ public abstract class ClusterBackend : IAsyncDisposable
     /// <summary>Starts what runs in the background (Patroni mode: the leader lease).</summary>
     internal virtual Task StartAsync(CancellationToken ct) => Task.CompletedTask;
 
+    /// <summary>Patroni's view of the cluster as last seen; null in single-node mode (no type test needed).</summary>
+    public virtual ClusterSnapshot? Topology => null;
+
     /// <summary>The members as this backend knows them (refreshed first if asked); single-node: the one server.</summary>
     public abstract Task<IReadOnlyList<PatroniMember>> GetMembersAsync(bool refresh, CancellationToken ct);
 

@@ -41,6 +41,8 @@ public sealed class PatroniBackend : ClusterBackend
 
     public override long Epoch => Monitor.Epoch;
 
+    public override ClusterSnapshot? Topology => Monitor.Current;
+
     public override RouteTarget? Writer =>
         Monitor.Current?.Leader is { } leader ? ToTarget(leader) : null;
 

@@ -25,7 +25,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly object _gate = new();
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly ChangeSignal _changed = new();
     private volatile ClusterSnapshot? _current;
     // The last leader seen, kept as seen: a leaderless snapshot in between may no longer list it at all.
     private PatroniMember? _lastLeader;
@@ -153,14 +153,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
     }
 
     /// <summary>Waits until the next refresh that changes something, or <paramref name="max"/>.</summary>
-    public async Task WaitForChangeAsync(TimeSpan max, CancellationToken ct)
-    {
-        Task changed;
-        lock (_gate)
-            changed = _changed.Task;
-        await Task.WhenAny(changed, Task.Delay(max, ct)).ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
-    }
+    public Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => _changed.WaitAsync(max, ct);
 
     private async Task LoopAsync()
     {
@@ -242,9 +235,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
                 Interlocked.Exchange(ref _leaderApiDownSince, 0);
             if (leaderApiDown)
                 Interlocked.CompareExchange(ref _leaderApiDownSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
-            TaskCompletionSource signal = _changed;
-            _changed = NewSignal();
-            signal.TrySetResult();
+            _changed.Raise();
             startedFastPolling = !wasFastPolling && IsFastPolling;
         }
         if (wakeLoop && startedFastPolling)
@@ -299,8 +290,6 @@ public sealed class TopologyMonitor : IAsyncDisposable
             _events.Warning($"A leader-change handler failed: {ex.Message}");
         }
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public async ValueTask DisposeAsync()
     {

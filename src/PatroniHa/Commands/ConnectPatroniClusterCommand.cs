@@ -101,7 +101,7 @@ public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
     private static string DefaultName(ClusterSession engine, ClusterOptions options) =>
         options.Mode == ClusterMode.SingleNode
             ? options.HostName ?? "localhost"
-            : engine.Backend is PatroniBackend { Monitor.Current.Scope: { Length: > 0 } scope }
+            : engine.Backend.Topology is { Scope: { Length: > 0 } scope }
                 ? scope
                 : "patroni";
 }

@@ -148,7 +148,7 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
     }
 
     /// <summary>
-    /// Every Patroni frozen for 8 s (less than ttl, so no election follows): nobody can confirm the leader, so
+    /// Every Patroni frozen for the lease plus 2 s (less than ttl, so no election follows): nobody can confirm the leader, so
     /// writes stop once the lease runs out (the safe default: a leader that cannot be confirmed may have been
     /// replaced) and resume when Patroni answers again; reads go on from the last known topology.
     /// </summary>
@@ -167,7 +167,7 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
         foreach (SandboxMember m in Cluster.Members) m.SuspendApi();
         try
         {
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(8);
+            var deadline = DateTime.UtcNow + lease + TimeSpan.FromSeconds(2);
             while (DateTime.UtcNow < deadline)
             {
                 HealthReport health = await session.GetHealthAsync(CancellationToken.None);
