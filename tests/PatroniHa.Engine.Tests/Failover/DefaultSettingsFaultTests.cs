@@ -13,24 +13,8 @@ using Xunit.Sdk;
 namespace PatroniHa.Engine.Tests.Failover;
 
 /// <summary>One asynchronous-mode sandbox for the default-settings fault tests; each scenario undoes itself.</summary>
-public sealed class AsyncClusterFixture(IMessageSink diagnostics) : IAsyncLifetime
-{
-    private SandboxCluster? _cluster;
-
-    public SandboxCluster Cluster => _cluster ?? throw new InvalidOperationException("The sandbox is not started.");
-
-    public async Task InitializeAsync()
-    {
-        PrerequisiteCheck.EnsureSandboxBinaries();
-        _cluster = await SandboxCluster.StartAsync(new SandboxOptions { Scope = "faults-default" },
-            line => diagnostics.OnMessage(new DiagnosticMessage($"[faults sandbox] {line}")));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-}
+public sealed class AsyncClusterFixture(IMessageSink diagnostics)
+    : SandboxClusterFixture(diagnostics, new SandboxOptions { Scope = "faults-default" });
 
 /// <summary>
 /// The leader-lease faults, each through one session with the module's DEFAULT settings (30 s health-check

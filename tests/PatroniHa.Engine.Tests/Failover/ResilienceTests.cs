@@ -12,26 +12,9 @@ using Xunit.Sdk;
 namespace PatroniHa.Engine.Tests.Failover;
 
 /// <summary>One synchronous-mode cluster for the failure tests that leave it healthy again.</summary>
-public sealed class ResilienceClusterFixture(IMessageSink diagnostics) : IAsyncLifetime
-{
-    private SandboxCluster? _cluster;
-
-    public SandboxCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync()
-    {
-        PrerequisiteCheck.EnsureSandboxBinaries();
-        // ttl 20: the REST APIs can be silenced (SIGSTOP) for several seconds without the leader key expiring.
-        _cluster = await SandboxCluster.StartAsync(
-            new SandboxOptions { Nodes = 3, SynchronousMode = true, Scope = "fo-shared", Ttl = 20 },
-            line => diagnostics.OnMessage(new DiagnosticMessage($"[fo-shared] {line}")));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-}
+// ttl 20: the REST APIs can be silenced (SIGSTOP) for several seconds without the leader key expiring.
+public sealed class ResilienceClusterFixture(IMessageSink diagnostics) : SandboxClusterFixture(diagnostics,
+    new SandboxOptions { Nodes = 3, SynchronousMode = true, Scope = "fo-shared", Ttl = 20 });
 
 /// <summary>
 /// Under continuous writes and reads: a planned switchover, a replica stopped, one REST endpoint silent,
