@@ -82,7 +82,7 @@ public static class FaultRunner
             notes.Add($"probe table not dropped: {e.Message}");
         }
         var result = new FaultResult(scenario.Name, synchronous, leader, finalLeader, readBackOn, account, writeGap, readGap,
-            writes, notes.Count == 0 ? null : string.Join("; ", notes));
+            writes, notes.Count == 0 ? null : string.Join("; ", notes), faultAt);
         log(result.Summary);
         return result;
     }
