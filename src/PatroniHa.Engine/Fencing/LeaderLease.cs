@@ -243,18 +243,5 @@ public sealed class LeaderLease : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_stop.IsCancellationRequested)
-            return;
-        _stop.Cancel();
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        _stop.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await BackgroundLoop.StopAsync(_stop, _loop).ConfigureAwait(false);
 }

@@ -293,17 +293,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
-            return;
-        _stop.Cancel();
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        _stop.Dispose();
-        (_source as IDisposable)?.Dispose();
+        if (await BackgroundLoop.StopAsync(_stop, _loop).ConfigureAwait(false))
+            (_source as IDisposable)?.Dispose();
     }
 }
