@@ -28,6 +28,7 @@ internal sealed record BenchOptions
           SIGKILL, probes the survivors until one accepts a write, and measures how long after that a
           PatroniHa session and Npgsql multi-host (Target Session Attributes=primary), both writing
           continuously, complete their first write. Brings the old leader back between runs.
+        (patroniha-bench faults --help: the fault matrix; patroniha-bench writepath --help: write-path cost.)
         Options:
           --runs <n>               failovers to measure (default 5)
           --planned                POST /switchover instead of SIGKILL

@@ -2,6 +2,19 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PatroniHa.Bench;
 
+if (args.Length > 0 && args[0] is "faults" or "writepath")
+{
+    using var modeCts = new CancellationTokenSource(TimeSpan.FromMinutes(40));
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        modeCts.Cancel();
+    };
+    return args[0] == "faults"
+        ? await FaultMatrix.RunAsync(args[1..], modeCts.Token)
+        : await WritePathBench.RunAsync(args[1..], modeCts.Token);
+}
+
 BenchOptions options;
 try
 {

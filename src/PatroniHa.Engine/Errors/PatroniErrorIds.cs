@@ -23,4 +23,5 @@ public static partial class PatroniErrorIds
     public const string FailoverNotReady = "PatroniFailoverNotReady";
     public const string SwitchoverOutcomeUnknown = "PatroniSwitchoverOutcomeUnknown";
     public const string DrillFailed = "PatroniDrillFailed";
+    public const string LeaderUnconfirmed = "PatroniLeaderUnconfirmed";
 }

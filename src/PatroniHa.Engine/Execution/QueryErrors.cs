@@ -42,9 +42,26 @@ internal static class QueryErrors
             target.ToString(), cause);
     }
 
+    /// <summary>A write finished after the lease on its leader ran out: it may have committed on a deposed leader.</summary>
+    public static PatroniHaException UnconfirmedAtCommit(RouteTarget target, QueryRequest request, string why) =>
+        new(PatroniErrorIds.CommitOutcomeUnknown, FailureKind.ConnectionError,
+            $"The statement ran on {target}, but the session's lease on it ran out before it finished ({why}), so it " +
+            $"may have committed on a leader that had already been replaced: '{request.Summary}'. It was not run " +
+            "again; check whether its effect is on the current leader before re-running it.",
+            request.Summary);
+
     /// <summary>The failover timeout ran out while the statement could not be placed.</summary>
     public static PatroniHaException GaveUp(RetryableFailure last, bool write, TimeSpan failoverTimeout)
     {
+        if (last.Unconfirmed)
+        {
+            return new PatroniHaException(PatroniErrorIds.LeaderUnconfirmed, FailureKind.ResourceUnavailable,
+                $"The write was not sent: no leader could be confirmed within {failoverTimeout.TotalSeconds:0} s. " +
+                $"Patroni names {last.Target} leader, but {last.Message}. A write goes only to a leader whose own " +
+                "Patroni confirms it holds the leader lock, so a primary whose Patroni is dead, frozen or cut off " +
+                "gets none. Check that Patroni runs on that member (`curl <api_url>/primary`, `patronictl list`); a " +
+                "longer -FailoverTimeoutSec waits longer.", last.Target?.ToString(), last.InnerException);
+        }
         if (last.NoLeader)
         {
             return new PatroniHaException(PatroniErrorIds.NoPrimary, FailureKind.ResourceUnavailable,

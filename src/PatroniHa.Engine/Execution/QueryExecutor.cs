@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using PatroniHa.Engine.Fencing;
 using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Routing.Reads;
 using PatroniHa.Engine.Topology;
@@ -24,9 +25,6 @@ public sealed class QueryExecutor
     private readonly SessionStatistics _stats;
     private readonly ResiliencePipeline _writePipeline;
     private readonly ResiliencePipeline _readPipeline;
-
-    /// <summary>How often a write re-checks its server is read-write while the topology is unconfirmed.</summary>
-    private static readonly TimeSpan UnconfirmedRecheck = TimeSpan.FromSeconds(1);
 
     private readonly ReadRouter _reads;
 
@@ -102,37 +100,35 @@ public sealed class QueryExecutor
             return await RunOnAsync(a, await _reads.ChooseAsync(a.Backend, a.Request, ct).ConfigureAwait(false), null, ct)
                 .ConfigureAwait(false);
 
-        RouteTarget target = await CurrentWriterAsync(a.Backend, ct).ConfigureAwait(false);
-        // The write is registered before it opens a connection, so a leader change from now on aborts it;
-        // a change that came just before is caught by the check below.
-        using ClusterBackend.WriteTicket ticket = a.Backend.TrackWrite(target);
-        if (a.Backend.Writer?.Name != target.Name)
-            throw new RetryableFailure(target, $"{target} stopped being the leader");
+        // The write fence (Fencing/WriteFence.cs) decides where a write may go and when it may be acknowledged.
+        WriteFence fence = a.Backend.Fence;
+        RouteTarget target = await fence.LeaderAsync(ct).ConfigureAwait(false);
+        using WriteTicket ticket = fence.Admit(target);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ticket.Token);
         return await RunOnAsync(a, target, ticket, linked.Token, ct).ConfigureAwait(false);
     }
 
-    private ValueTask<QueryResult> RunOnAsync(Attempt a, RouteTarget target, ClusterBackend.WriteTicket? ticket,
+    private ValueTask<QueryResult> RunOnAsync(Attempt a, RouteTarget target, WriteTicket? ticket,
         CancellationToken ct) => RunOnAsync(a, target, ticket, ct, ct);
 
     /// <param name="token">Cancels the statement: the caller's token, plus the leader-change abort for writes.</param>
     /// <param name="callerToken">The caller's own token: only its cancellation counts as "cancelled".</param>
-    private async ValueTask<QueryResult> RunOnAsync(Attempt a, RouteTarget target, ClusterBackend.WriteTicket? ticket,
+    private async ValueTask<QueryResult> RunOnAsync(Attempt a, RouteTarget target, WriteTicket? ticket,
         CancellationToken token, CancellationToken callerToken)
     {
         NpgsqlConnection connection = await OpenAsync(a, target, token, callerToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             if (!a.Request.ReadOnly)
-                await FenceAsync(a.Backend, target, connection, token, callerToken).ConfigureAwait(false);
+                await a.Backend.Fence.CheckReadWriteAsync(target, connection, token, callerToken).ConfigureAwait(false);
 
             a.Sent = false;
+            object? value;
+            Lsn? lsn;
+            bool extraRoundTrip;
             try
             {
-                (object? value, CommitPosition? commit) = await RunStatementAsync(a, target, connection, token).ConfigureAwait(false);
-                if (!a.Request.ReadOnly)
-                    a.Backend.ReportWriteSucceeded(target);
-                return new QueryResult(target, value, a.Count) { CommitPosition = commit };
+                (value, lsn, extraRoundTrip) = await RunStatementAsync(a, connection, token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not RetryableFailure)
             {
@@ -140,46 +136,59 @@ public sealed class QueryExecutor
                     a.Backend.ReportFailure(target);
                 throw Decide(a, target, FailureClassifier.Classify(ex, a.Sent, callerToken), ex, ticket?.Aborted == true);
             }
+            if (!a.Request.ReadOnly)
+            {
+                // Acknowledged only while the lease still holds: past it, this may have been a deposed leader.
+                if (!a.Backend.Fence.HeldAtCommit(target))
+                {
+                    string why = a.Backend.Fence.Lease!.Why(target.Name);
+                    throw a.Request.Idempotent
+                        ? new RetryableFailure(target, why) { Unconfirmed = true }
+                        : QueryErrors.UnconfirmedAtCommit(target, a.Request, why);
+                }
+                a.Backend.ReportWriteSucceeded(target);
+            }
+            CommitPosition? commit = lsn is { } l ? _reads.RecordCommit(a.Backend, target, l, extraRoundTrip) : null;
+            return new QueryResult(target, value, a.Count) { CommitPosition = commit };
         }
     }
 
-    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false)
+    private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false) =>
+        Decide(a.Request, a.RowsDelivered, target, failure, ex, demoted);
+
+    /// <summary>
+    /// The decision table: what a failed attempt becomes. Retryable (the pipeline tries again, elsewhere if the
+    /// leader moved) only when the statement provably did not run — or may run twice (reads, -Idempotent) and
+    /// no row reached the caller; a write that may have committed is reported, never replayed.
+    /// </summary>
+    internal static Exception Decide(QueryRequest request, bool rowsDelivered, RouteTarget target, FailureClass failure,
+        Exception ex, bool demoted = false)
     {
-        bool mayRunAgain = a.Request.ReadOnly || a.Request.Idempotent;
+        bool mayRunAgain = request.ReadOnly || request.Idempotent;
         return failure switch
         {
-            FailureClass.NotSent when !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
-            FailureClass.OutcomeUnknown when mayRunAgain && !a.RowsDelivered => new RetryableFailure(target, ex.Message, ex),
-            FailureClass.OutcomeUnknown or FailureClass.NotSent when !a.Request.ReadOnly => QueryErrors.OutcomeUnknown(target, a.Request, ex, demoted),
+            FailureClass.NotSent when !rowsDelivered => new RetryableFailure(target, ex.Message, ex),
+            FailureClass.OutcomeUnknown when mayRunAgain && !rowsDelivered => new RetryableFailure(target, ex.Message, ex),
+            FailureClass.OutcomeUnknown or FailureClass.NotSent when !request.ReadOnly => QueryErrors.OutcomeUnknown(target, request, ex, demoted),
             FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
             FailureClass.Configuration => QueryErrors.Configuration(target, ex),
-            FailureClass.Canceled => QueryErrors.Canceled(a.Request, ex),
-            _ => QueryErrors.Rejected(target, a.Request, ex),
+            FailureClass.Canceled => QueryErrors.Canceled(request, ex),
+            _ => QueryErrors.Rejected(target, request, ex),
         };
     }
 
-    private static async Task<RouteTarget> CurrentWriterAsync(ClusterBackend backend, CancellationToken ct)
-    {
-        if (backend.Writer is { } writer)
-            return writer;
-        await backend.WaitForChangeAsync(WaitForLeader, ct).ConfigureAwait(false);
-        throw new RetryableFailure(null, "No primary node found in cluster") { Waited = true };
-    }
-
-    /// <summary>Runs the statement; a write on a Patroni cluster also learns its commit position (read-your-writes).</summary>
-    private async Task<(object? Value, CommitPosition? Commit)> RunStatementAsync(Attempt a, RouteTarget target,
+    /// <summary>Runs the statement; a write on a Patroni cluster also learns its commit position when read-your-writes is in use.</summary>
+    private async Task<(object? Value, Lsn? CommitLsn, bool ExtraRoundTrip)> RunStatementAsync(Attempt a,
         NpgsqlConnection connection, CancellationToken token)
     {
         if (a.Request.ReadOnly)
-            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null);
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null, false);
         if (!_reads.CapturesCommits(a.Backend))
         {
             _reads.RecordUncapturedWrite();
-            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null);
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null, false);
         }
-        var (value, lsn, extraRoundTrip) = await CommitLsnStatement.RunAsync(connection, a.Request, a.Sink, a, token)
-            .ConfigureAwait(false);
-        return (value, lsn is { } l ? _reads.RecordCommit(a.Backend, target, l, extraRoundTrip) : null);
+        return await CommitLsnStatement.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false);
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(Attempt a, RouteTarget target, CancellationToken token,
@@ -199,37 +208,6 @@ public sealed class QueryExecutor
                 await a.Backend.WaitForChangeAsync(WaitForLeader, callerToken).ConfigureAwait(false);
             throw new RetryableFailure(target, ex.Message, ex) { Waited = !a.Request.ReadOnly };
         }
-    }
-
-    /// <summary>
-    /// After any leader change, check once that the server we write to is really read-write; while the REST
-    /// API is unreachable (a leader change could go unseen) check again at least every
-    /// <see cref="UnconfirmedRecheck"/>.
-    /// </summary>
-    private async Task FenceAsync(ClusterBackend backend, RouteTarget target, NpgsqlConnection connection,
-        CancellationToken token, CancellationToken callerToken)
-    {
-        long epoch = backend.Epoch;
-        if (backend.VerifiedWriters.TryGetValue(target.Name, out var verified) && verified.Epoch == epoch &&
-            (!backend.TopologyUnconfirmed || Stopwatch.GetElapsedTime(verified.At) < UnconfirmedRecheck))
-            return;
-        bool readWrite;
-        try
-        {
-            readWrite = await StatementRunner.IsReadWriteAsync(connection, token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (FailureClassifier.Classify(ex, sent: false, callerToken) == FailureClass.NotSent)
-        {
-            backend.ReportFailure(target);
-            throw new RetryableFailure(target, ex.Message, ex);
-        }
-        if (!readWrite)
-        {
-            // Patroni names the leader a moment before promotion finishes: retry shortly, no alarm.
-            backend.VerifiedWriters.TryRemove(target.Name, out _);
-            throw new RetryableFailure(target, $"{target} is still in recovery (not yet promoted)");
-        }
-        backend.VerifiedWriters[target.Name] = (epoch, Stopwatch.GetTimestamp());
     }
 
     /// <summary>One statement's journey through the retries (also its progress sink: no closures per attempt).</summary>

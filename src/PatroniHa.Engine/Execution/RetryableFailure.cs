@@ -17,6 +17,9 @@ internal sealed class RetryableFailure : Exception
     /// <summary>The attempt already waited for the topology to change: retry at once, no back-off on top.</summary>
     public bool Waited { get; init; }
 
+    /// <summary>A leader is known but the session holds no lease on it (its Patroni did not confirm the lock).</summary>
+    public bool Unconfirmed { get; init; }
+
     /// <summary>No leader was known when the attempt was made.</summary>
     public bool NoLeader => Target is null;
 }

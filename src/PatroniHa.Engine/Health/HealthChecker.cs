@@ -1,4 +1,5 @@
 using PatroniHa.Engine.Execution;
+using PatroniHa.Engine.Fencing;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Topology;
@@ -26,8 +27,8 @@ public static class HealthChecker
             // One line: the per-endpoint reasons, without the multi-line advice of the full error.
             string reasons = string.Join("; ", restError.Message.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Where(l => l.StartsWith("- ", StringComparison.Ordinal)).Select(l => l[2..]));
-            problems.Add($"Patroni REST API unreachable: serving from the last known topology (read {topology?.ReadAt:u}), " +
-                         $"checked against the servers themselves; the session keeps trying. {(reasons.Length > 0 ? reasons : restError.Message)}");
+            problems.Add($"Patroni REST API unreachable: reads are served from the last known topology (read {topology?.ReadAt:u}); " +
+                         $"writes stop once the lease on the leader runs out; the session keeps trying. {(reasons.Length > 0 ? reasons : restError.Message)}");
         }
         if (topology is null)
         {
@@ -61,6 +62,21 @@ public static class HealthChecker
             }
         }
 
+        bool splitBrain = false;
+        LeaderLease lease = patroni.Fence.Lease!;
+        foreach (ServerHealth second in replicas.Where(r => r.InRecovery == false))
+        {
+            splitBrain = true;
+            if (topology.Members.FirstOrDefault(m => m.Name == second.Name) is { } rogue)
+                lease.MarkSecondPrimary(rogue, primary?.Name ?? "another member");
+            problems.Add($"Split brain: {second.Name} ({second.Node}) answers pg_is_in_recovery() = false while Patroni names " +
+                         $"{primary?.Name ?? "another member"} leader. Writes go only to the member whose Patroni confirms the lock; " +
+                         $"{second.Name} gets no reads or writes. Check `patronictl list`; Patroni demotes it, or reinitialize it.");
+        }
+        bool writesPaused = topology.Leader is { } leader && !lease.Holds(leader.Name);
+        if (writesPaused)
+            problems.Add($"Writes are paused: {lease.Why(topology.Leader!.Name)}.");
+
         if (primary is null)
             problems.Add("No primary node found in cluster.");
         else if (primary.Status != ServerHealth.Healthy)
@@ -68,7 +84,7 @@ public static class HealthChecker
         foreach (ServerHealth replica in replicas.Where(r => r.Status != ServerHealth.Healthy))
             problems.Add($"Replica {replica.Node} is unhealthy: {replica.Error}");
 
-        string overall = primary?.Status != ServerHealth.Healthy ? "unhealthy"
+        string overall = primary?.Status != ServerHealth.Healthy || splitBrain || writesPaused ? "unhealthy"
             : problems.Count > 0 ? "degraded"
             : "healthy";
         return new HealthReport(HealthReport.PatroniMode,

@@ -54,9 +54,13 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
             b => PatroniJson.ParseCluster(b, endpoint, _time.GetUtcNow()));
     }
 
-    public async Task<PatroniNodeStatus> GetNodeStatusAsync(Uri endpoint, CancellationToken cancellationToken)
+    public async Task<PatroniNodeStatus> GetNodeStatusAsync(Uri endpoint, CancellationToken cancellationToken) =>
+        await GetNodeStatusAsync(endpoint, null, cancellationToken).ConfigureAwait(false);
+
+    /// <param name="timeout">Overrides the per-request timeout (the lease's checks are bounded by its own).</param>
+    public async Task<PatroniNodeStatus> GetNodeStatusAsync(Uri endpoint, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        var (status, body) = await GetAsync(endpoint, "patroni", cancellationToken).ConfigureAwait(false);
+        var (status, body) = await GetAsync(endpoint, "patroni", cancellationToken, timeout).ConfigureAwait(false);
         return Parse(endpoint, "/patroni", status, body, b => PatroniJson.ParseNodeStatus(b, endpoint));
     }
 
@@ -64,6 +68,24 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
     {
         var (status, body) = await GetAsync(endpoint, "config", cancellationToken).ConfigureAwait(false);
         return Parse(endpoint, "/config", status, body, b => PatroniJson.ParseConfig(b, endpoint));
+    }
+
+    /// <summary>
+    /// GET /primary on one member's own endpoint: the leader-lease check. Patroni 3.0.2 (api.py do_GET) answers
+    /// 200 there only while <c>ha.is_leader()</c>, i.e. while that member's Patroni holds the leader lock (it
+    /// stays true until ttl after its last successful lock update and is reset when it demotes); every other
+    /// member answers 503. The body is the node's status (/patroni's): the role and state are checked too.
+    /// A hang counts like a refusal: the request ends after <paramref name="timeout"/> with an error.
+    /// </summary>
+    public async Task<LeaderConfirmation> ConfirmLeaderAsync(Uri endpoint, TimeSpan timeout, CancellationToken ct)
+    {
+        var (status, body) = await GetAsync(endpoint, "primary", ct, timeout).ConfigureAwait(false);
+        PatroniNodeStatus node = Parse(endpoint, "/primary", status, body, b => PatroniJson.ParseNodeStatus(b, endpoint));
+        string? why = status != 200 ? $"its Patroni does not hold the leader lock (GET /primary answered HTTP {status}, role {node.RawRole ?? "unknown"})"
+            : !node.IsPrimary ? $"its Patroni holds the lock but PostgreSQL runs as {node.RawRole ?? "unknown"}"
+            : node.State != "running" ? $"its PostgreSQL is {node.State}"
+            : null;
+        return new LeaderConfirmation(why is null, why, node);
     }
 
     /// <summary>
@@ -94,17 +116,19 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<(int Status, string Body)> GetAsync(Uri endpoint, string path, CancellationToken ct)
+    private async Task<(int Status, string Body)> GetAsync(Uri endpoint, string path, CancellationToken ct,
+        TimeSpan? timeout = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(endpoint, path));
+        TimeSpan limit = timeout ?? _options.RequestTimeout;
         try
         {
-            return await SendAsync(request, _options.RequestTimeout, ct).ConfigureAwait(false);
+            return await SendAsync(request, limit, ct).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.OperationTimeout,
-                $"{endpoint} did not answer GET /{path} within {Seconds(_options.RequestTimeout)}.", endpoint);
+                $"{endpoint} did not answer GET /{path} within {Seconds(limit)} (a frozen Patroni counts as down).", endpoint);
         }
         catch (HttpRequestException e)
         {

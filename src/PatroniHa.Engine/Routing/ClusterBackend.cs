@@ -1,6 +1,7 @@
-using System.Collections.Concurrent;
 using Npgsql;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Fencing;
+using PatroniHa.Engine.Patroni;
 
 namespace PatroniHa.Engine.Routing;
 
@@ -12,7 +13,6 @@ namespace PatroniHa.Engine.Routing;
 public abstract class ClusterBackend : IAsyncDisposable
 {
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<WriteTicket, byte> _writes = new();
     private int _inFlight;
     private int _retiring;
 
@@ -20,6 +20,7 @@ public abstract class ClusterBackend : IAsyncDisposable
     {
         Options = options;
         Pools = new DataSourceRegistry(options);
+        Fence = new WriteFence(this, null);
     }
 
     public ClusterOptions Options { get; }
@@ -52,81 +53,17 @@ public abstract class ClusterBackend : IAsyncDisposable
     /// <summary>Waits for the topology to change (or <paramref name="max"/>) before a write is tried again.</summary>
     public virtual Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => Task.Delay(max, ct);
 
-    /// <summary>
-    /// True while the topology could not be confirmed lately (the Patroni REST API is unreachable): writes then
-    /// re-check that their server is read-write more often, since a leader change could go unseen.
-    /// </summary>
-    public virtual bool TopologyUnconfirmed => false;
+    /// <summary>The write fence: lease, registered writes, read-write check (see <see cref="WriteFence"/>).</summary>
+    public WriteFence Fence { get; private protected set; }
 
-    /// <summary>
-    /// Registers a write about to run on <paramref name="target"/>. Its token is cancelled when that member
-    /// stops being the leader (<see cref="AbortWrites"/>), so a write stuck on a demoted or zombie primary
-    /// (e.g. waiting for a synchronous standby that was promoted) ends as "outcome unknown" instead of hanging.
-    /// </summary>
-    /// <summary>
-    /// Members a write found read-write, with the epoch and time of that check (fencing: checked again after
-    /// every leader change). Kept here so it goes with the backend when a mode switch retires it.
-    /// </summary>
-    internal ConcurrentDictionary<string, (long Epoch, long At)> VerifiedWriters { get; } = new();
+    /// <summary>Starts what runs in the background (Patroni mode: the leader lease).</summary>
+    internal virtual Task StartAsync(CancellationToken ct) => Task.CompletedTask;
 
-    internal WriteTicket TrackWrite(RouteTarget target)
-    {
-        var ticket = new WriteTicket(this, target.Name);
-        _writes.TryAdd(ticket, 0);
-        return ticket;
-    }
+    /// <summary>Patroni's view of the cluster as last seen; null in single-node mode (no type test needed).</summary>
+    public virtual ClusterSnapshot? Topology => null;
 
-    /// <summary>Cancels every running write whose member <paramref name="demoted"/> says lost the leadership.</summary>
-    internal int AbortWrites(Func<string, bool> demoted)
-    {
-        int aborted = 0;
-        foreach (WriteTicket ticket in _writes.Keys)
-        {
-            if (demoted(ticket.Member) && ticket.Abort())
-                aborted++;
-        }
-        return aborted;
-    }
-
-    internal sealed class WriteTicket(ClusterBackend owner, string member) : IDisposable
-    {
-        private readonly CancellationTokenSource _abort = new();
-        private int _state; // 0 running, 1 aborted, 2 disposed
-
-        public string Member { get; } = member;
-
-        public CancellationToken Token => _abort.Token;
-
-        public bool Aborted => Volatile.Read(ref _state) == 1;
-
-        internal bool Abort()
-        {
-            if (Interlocked.CompareExchange(ref _state, 1, 0) != 0)
-                return false;
-            // Off the monitor's thread: Npgsql's cancellation callback may try to reach a dead host, and
-            // topology monitoring must not stall behind it.
-            _ = Task.Run(() =>
-            {
-                try
-                {
-                    _abort.Cancel();
-                }
-                catch (Exception)
-                {
-                    // Disposed meanwhile (the write ended), or a callback failed: nothing to do.
-                }
-            });
-            return true;
-        }
-
-        public void Dispose()
-        {
-            owner._writes.TryRemove(this, out _);
-            Interlocked.CompareExchange(ref _state, 2, 0);
-            // An Abort racing with this sees ObjectDisposedException, which it swallows.
-            _abort.Dispose();
-        }
-    }
+    /// <summary>The members as this backend knows them (refreshed first if asked); single-node: the one server.</summary>
+    public abstract Task<IReadOnlyList<PatroniMember>> GetMembersAsync(bool refresh, CancellationToken ct);
 
     internal bool Enter()
     {
@@ -143,19 +80,30 @@ public abstract class ClusterBackend : IAsyncDisposable
             _drained.TrySetResult();
     }
 
-    /// <summary>Stops taking new queries and waits for the running ones to finish.</summary>
-    internal Task RetireAsync()
+    /// <summary>
+    /// Stops taking new queries and waits for the running ones to finish, at most <paramref name="deadline"/>
+    /// (or until <paramref name="ct"/>): a long query must not hang a mode switch, Ctrl+C or runspace close.
+    /// Returns false when it stopped waiting with queries still running (disposing then breaks them off).
+    /// </summary>
+    internal async Task<bool> RetireAsync(TimeSpan deadline, CancellationToken ct)
     {
         // A full fence (not a volatile write): a query that saw "not retiring" in Enter must be counted here,
         // or its backend would be disposed under it.
         Interlocked.Exchange(ref _retiring, 1);
         if (Volatile.Read(ref _inFlight) == 0)
             _drained.TrySetResult();
-        return _drained.Task;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        Task first = await Task.WhenAny(_drained.Task, Task.Delay(deadline, stop.Token)).ConfigureAwait(false);
+        await stop.CancelAsync().ConfigureAwait(false);
+        return first == _drained.Task;
     }
+
+    /// <summary>Queries running on this backend now.</summary>
+    internal int InFlight => Volatile.Read(ref _inFlight);
 
     public virtual async ValueTask DisposeAsync()
     {
+        await Fence.DisposeAsync().ConfigureAwait(false);
         await Pools.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }

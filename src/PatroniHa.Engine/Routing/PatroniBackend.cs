@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Fencing;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Topology;
 
@@ -21,7 +22,17 @@ public sealed class PatroniBackend : ClusterBackend
         : base(options)
     {
         Monitor = monitor;
+        Fence = new WriteFence(this, new LeaderLease(monitor, monitor.Source, options.Api.RequestTimeout, monitor.Events));
         Monitor.LeaderChanged += OnLeaderChanged;
+        Fence.Lease!.SecondPrimaryFound += OnSecondPrimary;
+    }
+
+    internal override Task StartAsync(CancellationToken ct) => Fence.Lease!.StartAsync(ct);
+
+    public override async Task<IReadOnlyList<PatroniMember>> GetMembersAsync(bool refresh, CancellationToken ct)
+    {
+        ClusterSnapshot? snapshot = refresh ? await Monitor.RefreshAsync(ct).ConfigureAwait(false) : Monitor.Current;
+        return snapshot?.Members ?? [];
     }
 
     public TopologyMonitor Monitor { get; }
@@ -29,6 +40,8 @@ public sealed class PatroniBackend : ClusterBackend
     public override ClusterMode Mode => ClusterMode.PatroniHa;
 
     public override long Epoch => Monitor.Epoch;
+
+    public override ClusterSnapshot? Topology => Monitor.Current;
 
     public override RouteTarget? Writer =>
         Monitor.Current?.Leader is { } leader ? ToTarget(leader) : null;
@@ -39,7 +52,8 @@ public sealed class PatroniBackend : ClusterBackend
         if (snapshot is null)
             return [];
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        var replicas = snapshot.Replicas.Where(m => m.IsRunning && !IsBackingOff(m.Name, now)).ToList();
+        LeaderLease lease = Fence.Lease!;
+        var replicas = snapshot.Replicas.Where(m => m.IsRunning && !IsBackingOff(m.Name, now) && !lease.IsSecondPrimary(m.Name)).ToList();
         var ordered = new List<RouteTarget>(replicas.Count + 2);
         if (replicas.Count > 0)
         {
@@ -50,7 +64,7 @@ public sealed class PatroniBackend : ClusterBackend
         if (snapshot.Leader is { } leader)
             ordered.Add(ToTarget(leader));
         // Last resort: replicas that failed recently may be back.
-        ordered.AddRange(snapshot.Replicas.Where(m => m.IsRunning && IsBackingOff(m.Name, now)).Select(ToTarget));
+        ordered.AddRange(snapshot.Replicas.Where(m => m.IsRunning && IsBackingOff(m.Name, now) && !lease.IsSecondPrimary(m.Name)).Select(ToTarget));
         return ordered;
     }
 
@@ -65,8 +79,6 @@ public sealed class PatroniBackend : ClusterBackend
         Monitor.ReportFailure(target.Name);
     }
 
-    public override bool TopologyUnconfirmed => Monitor.LastError is not null;
-
     public override void ReportWriteSucceeded(RouteTarget target)
     {
         _failedUntil.TryRemove(target.Name, out _);
@@ -75,7 +87,11 @@ public sealed class PatroniBackend : ClusterBackend
 
     public override Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => Monitor.WaitForChangeAsync(max, ct);
 
-    internal bool IsBackingOff(string member, DateTimeOffset now) =>
+    /// <summary>Whether reads may go to <paramref name="member"/>: not backing off after a failure, not a second primary.</summary>
+    internal bool ServesReads(string member, DateTimeOffset now) =>
+        !IsBackingOff(member, now) && !Fence.Lease!.IsSecondPrimary(member);
+
+    private bool IsBackingOff(string member, DateTimeOffset now) =>
         _failedUntil.TryGetValue(member, out var until) && until > now;
 
     private static RouteTarget ToTarget(PatroniMember m) => new(m.Name, m.Host, m.Port, m.IsLeader);
@@ -88,8 +104,16 @@ public sealed class PatroniBackend : ClusterBackend
         if (oldLeader is not null)
             Pools.Clear(oldLeader.Host, oldLeader.Port);
         _failedUntil.TryRemove(newLeader.Name, out _);
-        AbortWrites(member => member != newLeader.Name);
+        Fence.OnLeaderChanged(newLeader.Name);
         Warm(ToTarget(newLeader));
+    }
+
+    // Split brain: a member running as primary without the lock may have diverged. Its idle connections go,
+    // and a write still running there is broken off (outcome unknown); reads skip it (Readers).
+    private void OnSecondPrimary(PatroniMember member)
+    {
+        Pools.Clear(member.Host, member.Port);
+        Fence.AbortWrites(name => name == member.Name);
     }
 
     // A connection survives its server's promotion, so one opened to every candidate while the leader is in
@@ -116,6 +140,7 @@ public sealed class PatroniBackend : ClusterBackend
     public override async ValueTask DisposeAsync()
     {
         Monitor.LeaderChanged -= OnLeaderChanged;
+        Fence.Lease!.SecondPrimaryFound -= OnSecondPrimary;
         await Monitor.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }

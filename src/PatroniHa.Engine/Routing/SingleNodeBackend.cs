@@ -1,4 +1,5 @@
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Patroni;
 
 namespace PatroniHa.Engine.Routing;
 
@@ -23,4 +24,8 @@ public sealed class SingleNodeBackend : ClusterBackend
     public override IReadOnlyList<RouteTarget> Readers() => [_server];
 
     public override long Epoch => 0;
+
+    public override Task<IReadOnlyList<PatroniMember>> GetMembersAsync(bool refresh, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<PatroniMember>>([new PatroniMember(_server.Name, _server.Host, _server.Port,
+            MemberRole.Leader, "single-node", null, null, new Dictionary<string, object?>(), null)]);
 }

@@ -76,6 +76,12 @@ public sealed class SandboxCluster : IAsyncDisposable, IDisposable
     /// <summary>etcd client URL (http://127.0.0.1:PORT).</summary>
     public Uri EtcdEndpoint => _etcd.ClientUrl;
 
+    /// <summary>SIGSTOPs etcd: every Patroni loses its DCS (the leader demotes itself after retry_timeout).</summary>
+    public void SuspendEtcd() => _etcd.Suspend();
+
+    /// <summary>SIGCONTs etcd after <see cref="SuspendEtcd"/>.</summary>
+    public void ResumeEtcd() => _etcd.Resume();
+
     public SandboxMember this[string name] =>
         _members.FirstOrDefault(m => m.Name == name) ?? throw new KeyNotFoundException($"No sandbox member '{name}'.");
 

@@ -42,5 +42,20 @@ internal sealed class SandboxEtcd(string binary, string folder, int clientPort, 
         }
     }
 
-    public void Dispose() => _process?.Dispose();
+    /// <summary>SIGSTOPs etcd ("DCS is down" as Patroni's acceptance tests do it); <see cref="Resume"/> undoes it.</summary>
+    public void Suspend()
+    {
+        if (_process is { HasExited: false } p) NativeProcess.Signal(p.Id, NativeProcess.SigStop);
+    }
+
+    public void Resume()
+    {
+        if (_process is { HasExited: false } p) NativeProcess.Signal(p.Id, NativeProcess.SigCont);
+    }
+
+    public void Dispose()
+    {
+        Resume(); // a suspended etcd could not act on the teardown's signals
+        _process?.Dispose();
+    }
 }

@@ -76,14 +76,8 @@ public sealed class ClusterSession : IAsyncDisposable
     public async Task<IReadOnlyList<PatroniMember>> GetTopologyAsync(bool refresh, CancellationToken ct)
     {
         ThrowIfDisposed();
-        if (Backend is PatroniBackend patroni)
-        {
-            ClusterSnapshot? snapshot = refresh ? await patroni.Monitor.RefreshAsync(ct).ConfigureAwait(false) : patroni.Monitor.Current;
-            return snapshot?.Members ?? [];
-        }
-        var single = (SingleNodeBackend)Backend;
-        return [new PatroniMember(single.Server.Name, single.Server.Host, single.Server.Port, MemberRole.Leader,
-            "single-node", null, null, new Dictionary<string, object?>(), null)];
+        // One read of Backend: a mode switch in between must not mix two backends.
+        return await Backend.GetMembersAsync(refresh, ct).ConfigureAwait(false);
     }
 
     public Task<HealthReport> GetHealthAsync(CancellationToken ct)
@@ -106,12 +100,31 @@ public sealed class ClusterSession : IAsyncDisposable
             ThrowIfDisposed(); // disconnected while this switch waited for another
             ClusterBackend replacement = await CreateBackendAsync(options, ct).ConfigureAwait(false);
             ClusterBackend old = Interlocked.Exchange(ref _backend, replacement);
-            await old.RetireAsync().ConfigureAwait(false);
-            await old.DisposeAsync().ConfigureAwait(false);
+            await RetireAsync(old, ct).ConfigureAwait(false);
         }
         finally
         {
             _switchGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Lets the old backend's queries finish, for at most the failover timeout (or until cancelled), then closes
+    /// it: what still runs is broken off (writes end as outcome-unknown), and the event log says so.
+    /// </summary>
+    private async Task RetireAsync(ClusterBackend old, CancellationToken ct)
+    {
+        try
+        {
+            await old.RetireAsync(old.Options.FailoverTimeout, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            int running = old.InFlight;
+            await old.DisposeAsync().ConfigureAwait(false);
+            if (running > 0)
+                Events.Warning($"{running} statement(s) still running on the previous backend after {old.Options.FailoverTimeout.TotalSeconds:0} s " +
+                               "(or the switch was cancelled) were broken off: writes among them may or may not have committed.");
         }
     }
 
@@ -140,6 +153,7 @@ public sealed class ClusterSession : IAsyncDisposable
 
         try
         {
+            await backend.StartAsync(ct).ConfigureAwait(false);
             await CheckLoginAsync(backend, ct).ConfigureAwait(false);
             return backend;
         }

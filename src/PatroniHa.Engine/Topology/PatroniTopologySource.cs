@@ -1,4 +1,5 @@
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Errors;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Topology.Discovery;
 
@@ -28,6 +29,35 @@ public sealed class PatroniTopologySource : ITopologySource, IDisposable
 
     public bool IsMemberApiDown(PatroniMember member) =>
         PatroniEndpoint.FromApiUrl(member.ApiUrl) is { } endpoint && _discovery.IsDown(endpoint);
+
+    public Task<LeaderConfirmation> ConfirmLeaderAsync(PatroniMember member, TimeSpan timeout, CancellationToken ct) =>
+        PatroniEndpoint.FromApiUrl(member.ApiUrl) is { } endpoint
+            ? _client.ConfirmLeaderAsync(endpoint, timeout, ct)
+            : throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.InvalidResult,
+                $"{member.Name} lists no usable api_url ({member.ApiUrl?.ToString() ?? "none"}), so its Patroni cannot be asked.");
+
+    public Task<PatroniNodeStatus> GetMemberStatusAsync(PatroniMember member, TimeSpan timeout, CancellationToken ct) =>
+        PatroniEndpoint.FromApiUrl(member.ApiUrl) is { } endpoint
+            ? _client.GetNodeStatusAsync(endpoint, timeout, ct)
+            : throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.InvalidResult,
+                $"{member.Name} lists no usable api_url, so its Patroni cannot be asked.");
+
+    public async Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct)
+    {
+        Exception? last = null;
+        foreach (Uri endpoint in _endpoints.Current)
+        {
+            try
+            {
+                return await _client.GetConfigAsync(endpoint, ct).ConfigureAwait(false);
+            }
+            catch (PatroniHaException e)
+            {
+                last = e;
+            }
+        }
+        throw last ?? new InvalidOperationException("No Patroni endpoint configured.");
+    }
 
     public async Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct)
     {

@@ -24,7 +24,8 @@ public sealed class TopologyMonitor : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly object _gate = new();
-    private TaskCompletionSource _changed = NewSignal();
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly ChangeSignal _changed = new();
     private volatile ClusterSnapshot? _current;
     // The last leader seen, kept as seen: a leaderless snapshot in between may no longer list it at all.
     private PatroniMember? _lastLeader;
@@ -49,6 +50,10 @@ public sealed class TopologyMonitor : IAsyncDisposable
 
     public ClusterSnapshot? Current => _current;
 
+    internal ITopologySource Source => _source;
+
+    internal SessionEventLog Events => _events;
+
     /// <summary>Increments every time the leader changes; writers re-check read-write after a change.</summary>
     public long Epoch => Interlocked.Read(ref _epoch);
 
@@ -70,30 +75,55 @@ public sealed class TopologyMonitor : IAsyncDisposable
     /// <summary>First discovery (throws what discovery throws), then the background loop.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
-        ClusterSnapshot first = await _source.DiscoverAsync(ct).ConfigureAwait(false);
-        _stats.CountRefresh();
-        Apply(first);
+        await RefreshCoreAsync(wakeLoop: false, ct).ConfigureAwait(false);
         _loop = Task.Run(LoopAsync);
     }
 
-    /// <summary>Refresh now and return the result (Get-PatroniTopology -Refresh).</summary>
+    /// <summary>Refresh now and return the view it leaves (Get-PatroniTopology -Refresh, drills).</summary>
     public async Task<ClusterSnapshot> RefreshAsync(CancellationToken ct)
     {
+        // The loop may be in a long wait computed before this refresh: wake it if fast polling starts now.
+        await RefreshCoreAsync(wakeLoop: true, ct).ConfigureAwait(false);
+        return _current!;
+    }
+
+    /// <summary>
+    /// The one way a snapshot gets in: one refresh at a time (the loop's and an outside one never interleave),
+    /// and a snapshot older than the one applied is dropped (see <see cref="IsOlderThanApplied"/>).
+    /// </summary>
+    private async Task RefreshCoreAsync(bool wakeLoop, CancellationToken ct)
+    {
+        await _refreshGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             ClusterSnapshot snapshot = await _source.DiscoverAsync(ct).ConfigureAwait(false);
             _stats.CountRefresh();
             LastError = null;
-            // The loop may be in a long wait computed before this refresh: wake it if fast polling starts now.
-            Apply(snapshot, wakeLoop: true);
-            return snapshot;
+            if (IsOlderThanApplied(snapshot))
+                _events.Verbose($"Ignored a stale topology from {snapshot.Source}: it names {snapshot.Leader!.Name} " +
+                                $"(timeline {snapshot.Leader.Timeline}) leader, after {_current!.Leader!.Name} (timeline {_current.Leader.Timeline}).");
+            else
+                Apply(snapshot, wakeLoop);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
             LastError = ex;
             throw;
         }
+        finally
+        {
+            _refreshGate.Release();
+        }
     }
+
+    /// <summary>
+    /// An endpoint cut off from the DCS (or slow to see a failover) may still name the old leader: a leader on a
+    /// lower timeline than the applied leader's is the past, and taking it would abort writes on the real leader.
+    /// </summary>
+    private bool IsOlderThanApplied(ClusterSnapshot snapshot) =>
+        _current?.Leader is { Timeline: long appliedTimeline } applied &&
+        snapshot.Leader is { Timeline: long timeline } leader &&
+        leader.Name != applied.Name && timeline < appliedTimeline;
 
     /// <summary>A query could not use <paramref name="member"/>; if it is the leader, a failover may be under way.</summary>
     public void ReportFailure(string member)
@@ -123,14 +153,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
     }
 
     /// <summary>Waits until the next refresh that changes something, or <paramref name="max"/>.</summary>
-    public async Task WaitForChangeAsync(TimeSpan max, CancellationToken ct)
-    {
-        Task changed;
-        lock (_gate)
-            changed = _changed.Task;
-        await Task.WhenAny(changed, Task.Delay(max, ct)).ConfigureAwait(false);
-        ct.ThrowIfCancellationRequested();
-    }
+    public Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => _changed.WaitAsync(max, ct);
 
     private async Task LoopAsync()
     {
@@ -167,14 +190,11 @@ public sealed class TopologyMonitor : IAsyncDisposable
     {
         try
         {
-            ClusterSnapshot snapshot = await _source.DiscoverAsync(stop).ConfigureAwait(false);
-            _stats.CountRefresh();
-            LastError = null;
-            Apply(snapshot);
+            await RefreshCoreAsync(wakeLoop: false, stop).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!stop.IsCancellationRequested)
+        catch (Exception) when (!stop.IsCancellationRequested)
         {
-            LastError = ex;
+            // Recorded in LastError.
         }
         GiveUpIfFailoverTimedOut();
     }
@@ -215,9 +235,7 @@ public sealed class TopologyMonitor : IAsyncDisposable
                 Interlocked.Exchange(ref _leaderApiDownSince, 0);
             if (leaderApiDown)
                 Interlocked.CompareExchange(ref _leaderApiDownSince, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
-            TaskCompletionSource signal = _changed;
-            _changed = NewSignal();
-            signal.TrySetResult();
+            _changed.Raise();
             startedFastPolling = !wasFastPolling && IsFastPolling;
         }
         if (wakeLoop && startedFastPolling)
@@ -273,21 +291,9 @@ public sealed class TopologyMonitor : IAsyncDisposable
         }
     }
 
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
-            return;
-        _stop.Cancel();
-        try
-        {
-            await _loop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        _stop.Dispose();
-        (_source as IDisposable)?.Dispose();
+        if (await BackgroundLoop.StopAsync(_stop, _loop).ConfigureAwait(false))
+            (_source as IDisposable)?.Dispose();
     }
 }

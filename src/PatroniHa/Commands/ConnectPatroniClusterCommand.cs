@@ -138,7 +138,7 @@ public sealed class ConnectPatroniClusterCommand : PatroniSessionSettingsCmdlet
     private static string DefaultName(ClusterSession engine, ClusterOptions options) =>
         options.Mode == ClusterMode.SingleNode
             ? options.HostName ?? "localhost"
-            : engine.Backend is PatroniBackend { Monitor.Current.Scope: { Length: > 0 } scope }
+            : engine.Backend.Topology is { Scope: { Length: > 0 } scope }
                 ? scope
                 : "patroni";
 }

@@ -17,8 +17,7 @@ public sealed class MemberNameCompleter : IArgumentCompleter
         string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         PatroniSession? session = ResolveSession(fakeBoundParameters);
-        if (session is null || !session.IsConnected || session.Engine.Backend is not PatroniBackend backend
-            || backend.Monitor.Current is not { } snapshot)
+        if (session is null || !session.IsConnected || session.Engine.Backend.Topology is not { } snapshot)
             yield break;
         string prefix = wordToComplete.Trim('\'', '"');
         foreach (PatroniMember m in snapshot.Members.OrderBy(m => m.IsLeader).ThenBy(m => m.Name, StringComparer.Ordinal))

@@ -42,10 +42,10 @@ public sealed class PatroniSession
     public bool IsConnected => !Engine.IsDisposed;
 
     /// <summary>The Patroni scope as the monitor last saw it; null in single-node mode.</summary>
-    internal string? Scope => Engine.Backend is PatroniBackend p ? p.Monitor.Current?.Scope : null;
+    internal string? Scope => Engine.Backend.Topology?.Scope;
 
     /// <summary>The leader as the monitor last saw it; null in single-node mode or when there is none.</summary>
-    internal string? Leader => Engine.Backend is PatroniBackend p ? p.Monitor.Current?.Leader?.Name : null;
+    internal string? Leader => Engine.Backend.Topology?.Leader?.Name;
 
     /// <summary>
     /// An LSN at or after the commit of this session's newest write, as 'X/Y@timeline' (Patroni mode). Hand it to

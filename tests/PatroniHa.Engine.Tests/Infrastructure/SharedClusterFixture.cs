@@ -5,24 +5,19 @@ using Xunit.Sdk;
 
 namespace PatroniHa.Engine.Tests.Infrastructure;
 
-/// <summary>
-/// One 3-node sandbox for the whole test run, shared by read-only tests: put
-/// <c>[Collection(SharedClusterCollection.Name)]</c> on the class and take this fixture in the constructor.
-/// Do not kill, stop, switch over or reconfigure it; tests that do need their own cluster
-/// (<see cref="OwnClusterCollection"/>).
-/// </summary>
-public sealed class SharedClusterFixture(IMessageSink diagnostics) : IAsyncLifetime
+/// <summary>A sandbox started once for a fixture's tests and torn down after them.</summary>
+public abstract class SandboxClusterFixture(IMessageSink diagnostics, SandboxOptions options) : IAsyncLifetime
 {
     private SandboxCluster? _cluster;
 
     public SandboxCluster Cluster =>
-        _cluster ?? throw new InvalidOperationException("The shared sandbox cluster is not started.");
+        _cluster ?? throw new InvalidOperationException($"The sandbox cluster '{options.Scope}' is not started.");
 
     public async Task InitializeAsync()
     {
         PrerequisiteCheck.EnsureSandboxBinaries();
-        _cluster = await SandboxCluster.StartAsync(new SandboxOptions { Scope = "shared" },
-            line => diagnostics.OnMessage(new DiagnosticMessage($"[shared sandbox] {line}")));
+        _cluster = await SandboxCluster.StartAsync(options,
+            line => diagnostics.OnMessage(new DiagnosticMessage($"[{options.Scope} sandbox] {line}")));
     }
 
     public async Task DisposeAsync()
@@ -30,6 +25,15 @@ public sealed class SharedClusterFixture(IMessageSink diagnostics) : IAsyncLifet
         if (_cluster is not null) await _cluster.DisposeAsync();
     }
 }
+
+/// <summary>
+/// One 3-node sandbox for the whole test run, shared by read-only tests: put
+/// <c>[Collection(SharedClusterCollection.Name)]</c> on the class and take this fixture in the constructor.
+/// Do not kill, stop, switch over or reconfigure it; tests that do need their own cluster
+/// (<see cref="OwnClusterCollection"/>).
+/// </summary>
+public sealed class SharedClusterFixture(IMessageSink diagnostics)
+    : SandboxClusterFixture(diagnostics, new SandboxOptions { Scope = "shared" });
 
 [CollectionDefinition(Name)]
 public sealed class SharedClusterCollection : ICollectionFixture<SharedClusterFixture>

@@ -190,7 +190,7 @@ public sealed class ReadRouter : IDisposable
     }
 
     private static bool Usable(PatroniMember m, PatroniBackend backend, DateTimeOffset now) =>
-        !m.IsLeader && m.IsRunning && !ReplicaSelector.IsNoLoadBalance(m.Tags) && !backend.IsBackingOff(m.Name, now);
+        !m.IsLeader && m.IsRunning && !ReplicaSelector.IsNoLoadBalance(m.Tags) && backend.ServesReads(m.Name, now);
 
     /// <summary>Route targets of a snapshot's members, built once per snapshot.</summary>
     private RouteTarget[] TargetsOf(ClusterSnapshot snapshot)
@@ -254,7 +254,7 @@ public sealed class ReadRouter : IDisposable
     {
         var candidates = new List<ReplicaCandidate>(replicas.Count);
         foreach (PatroniMember m in replicas)
-            candidates.Add(new ReplicaCandidate(m.Name, m.Tags, m.IsRunning && !backend.IsBackingOff(m.Name, now), cache.Get(m.Name)));
+            candidates.Add(new ReplicaCandidate(m.Name, m.Tags, m.IsRunning && backend.ServesReads(m.Name, now), cache.Get(m.Name)));
         return ReplicaSelector.Select(candidates, policy, required, cache.LeaderSamples, Stopwatch.GetTimestamp(),
             Interlocked.Increment(ref _turn));
     }
