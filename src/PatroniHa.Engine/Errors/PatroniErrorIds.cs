@@ -23,4 +23,7 @@ public static class PatroniErrorIds
     public const string FailoverNotReady = "PatroniFailoverNotReady";
     public const string SwitchoverOutcomeUnknown = "PatroniSwitchoverOutcomeUnknown";
     public const string DrillFailed = "PatroniDrillFailed";
+    public const string ResultUnreadable = "PatroniResultUnreadable";
+    public const string TransactionControlRefused = "PatroniTransactionControlRefused";
+    public const string NotCommitted = "PatroniNotCommitted";
 }

@@ -91,6 +91,62 @@ public sealed class QueryExecutor
         }
     }
 
+    /// <summary>
+    /// A connection to the current leader for a transaction, placed, tracked and fenced exactly like a single
+    /// write (<see cref="CurrentWriterAsync"/>, <see cref="ClusterBackend.TrackWrite"/>, <see cref="FenceAsync"/>),
+    /// retried within the failover timeout while no leader takes it. The transaction code's only way in.
+    /// </summary>
+    internal async Task<Transactions.LeaderConnection> OpenLeaderAsync(ClusterBackend backend, QueryRequest request,
+        CancellationToken ct)
+    {
+        var attempt = new Attempt(backend, request with { ReadOnly = false }, null);
+        ResilienceContext context = ResilienceContextPool.Shared.Get(ct);
+        TimeSpan timeout = backend.Options.FailoverTimeout;
+        context.Properties.Set(DeadlineKey, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        try
+        {
+            return await _writePipeline.ExecuteAsync(
+                static (ctx, state) => state.Executor.OpenLeaderOnceAsync(state.Attempt, ctx.CancellationToken),
+                context, (Executor: this, Attempt: attempt)).ConfigureAwait(false);
+        }
+        catch (RetryableFailure last)
+        {
+            if (ct.IsCancellationRequested)
+                throw QueryErrors.Canceled(request, last);
+            throw QueryErrors.GaveUp(last, write: true, timeout);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    private async ValueTask<Transactions.LeaderConnection> OpenLeaderOnceAsync(Attempt a, CancellationToken ct)
+    {
+        a.Count++;
+        RouteTarget target = await CurrentWriterAsync(a.Backend, ct).ConfigureAwait(false);
+        ClusterBackend.WriteTicket ticket = a.Backend.TrackWrite(target);
+        CancellationTokenSource? linked = null;
+        NpgsqlConnection? connection = null;
+        try
+        {
+            if (a.Backend.Writer?.Name != target.Name)
+                throw new RetryableFailure(target, $"{target} stopped being the leader");
+            linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ticket.Token);
+            connection = await OpenAsync(a, target, linked.Token, ct).ConfigureAwait(false);
+            await FenceAsync(a.Backend, target, connection, linked.Token, ct).ConfigureAwait(false);
+            return new Transactions.LeaderConnection(target, connection, ticket, linked);
+        }
+        catch
+        {
+            if (connection is not null)
+                await connection.DisposeAsync().ConfigureAwait(false);
+            linked?.Dispose();
+            ticket.Dispose();
+            throw;
+        }
+    }
+
     private async ValueTask<QueryResult> RunOnceAsync(Attempt a, CancellationToken ct)
     {
         a.Count++;
@@ -150,6 +206,8 @@ public sealed class QueryExecutor
             FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
             FailureClass.Configuration => QueryErrors.Configuration(target, ex),
             FailureClass.Canceled => QueryErrors.Canceled(a.Request, ex),
+            FailureClass.ResultUnreadable => QueryErrors.ResultUnreadable(target, a.Request, ex),
+            FailureClass.Disconnected => QueryErrors.Disconnected(a.Request, ex),
             _ => QueryErrors.Rejected(target, a.Request, ex),
         };
     }

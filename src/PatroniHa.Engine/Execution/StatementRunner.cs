@@ -15,48 +15,65 @@ internal static class StatementRunner
         return command;
     }
 
-    /// <summary>Runs the statement; <paramref name="progress"/> hears just before it goes to the server and at its first row.</summary>
+    /// <summary>
+    /// Runs the statement; <paramref name="progress"/> hears just before it goes to the server and at its first
+    /// row. A value Npgsql cannot read (regclass …) does not stop the statement half-way: the rest of the answer
+    /// is read to its end first, so <see cref="ResultUnreadableException"/> means the server finished the
+    /// statement without an error (an autocommit write committed) and only the result is lost.
+    /// </summary>
     public static async Task<object?> RunAsync(NpgsqlConnection connection, QueryRequest request, IRowSink? sink,
         IStatementProgress progress, CancellationToken ct)
     {
         await using NpgsqlCommand command = CreateCommand(connection, request);
         progress.OnSent();
-        switch (request.Shape)
+        if (request.Shape == QueryShape.NonQuery)
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+        Exception? unreadable = null;
+        object? scalar = null;
+        int affected;
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false))
         {
-            case QueryShape.Scalar:
-                object? scalar = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
-                return scalar is DBNull ? null : scalar;
-            case QueryShape.NonQuery:
-                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            default:
-                await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false))
+            int rows = 0;
+            do
+            {
+                if (reader.FieldCount == 0)
+                    continue;
+                var names = new string[reader.FieldCount];
+                for (int i = 0; i < names.Length; i++)
+                    names[i] = reader.GetName(i);
+                if (request.Shape == QueryShape.Rows && unreadable is null)
+                    sink?.OnColumns(names);
+                while (await reader.ReadAsync(ct).ConfigureAwait(false))
                 {
-                    int rows = 0;
-                    do
+                    if (unreadable is not null)
+                        continue; // drain: the statement must finish before we can say what happened
+                    if (request.Shape == QueryShape.Scalar)
                     {
-                        if (reader.FieldCount == 0)
-                            continue;
-                        var names = new string[reader.FieldCount];
-                        for (int i = 0; i < names.Length; i++)
-                            names[i] = reader.GetName(i);
-                        sink?.OnColumns(names);
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                        {
-                            var values = new object?[names.Length];
-                            for (int i = 0; i < values.Length; i++)
-                                values[i] = ReadValue(reader, i);
-                            if (rows++ == 0)
-                                progress.OnFirstRow();
-                            sink?.OnRow(values, ct);
-                        }
+                        if (rows++ == 0)
+                            scalar = TryReadValue(reader, 0, ref unreadable);
+                        continue;
                     }
-                    while (await reader.NextResultAsync(ct).ConfigureAwait(false));
-                    return reader.RecordsAffected;
+                    var values = new object?[names.Length];
+                    for (int i = 0; i < values.Length && unreadable is null; i++)
+                        values[i] = TryReadValue(reader, i, ref unreadable);
+                    if (unreadable is not null)
+                        continue;
+                    if (rows++ == 0)
+                        progress.OnFirstRow();
+                    sink?.OnRow(values, ct);
                 }
+            }
+            while (await reader.NextResultAsync(ct).ConfigureAwait(false));
+            affected = reader.RecordsAffected;
         }
+        // Only now, with the whole answer read without a server error, is the statement known to have finished.
+        if (unreadable is not null)
+            throw new ResultUnreadableException(unreadable);
+        return request.Shape == QueryShape.Scalar ? scalar : affected;
     }
 
-    private static object? ReadValue(NpgsqlDataReader reader, int i)
+    private static object? TryReadValue(NpgsqlDataReader reader, int i, ref Exception? unreadable)
     {
         if (reader.IsDBNull(i))
             return null;
@@ -64,12 +81,13 @@ internal static class StatementRunner
         {
             return reader.GetValue(i);
         }
-        catch (Exception ex) when (ex is InvalidCastException or NotSupportedException)
+        catch (Exception ex) when (ex is InvalidCastException or NotSupportedException or InvalidOperationException)
         {
             // Npgsql maps some types (regclass, …) to no .NET type and they arrive in binary: say how to get them.
-            throw new InvalidCastException(
+            unreadable = new InvalidCastException(
                 $"Column '{reader.GetName(i)}' has type {reader.GetDataTypeName(i)}, which cannot be read as a value; " +
                 $"cast it in the SQL ({reader.GetName(i)}::text).", ex);
+            return null;
         }
     }
 
@@ -108,3 +126,9 @@ internal interface IStatementProgress
     /// <summary>The first row is about to reach the sink.</summary>
     void OnFirstRow();
 }
+
+/// <summary>
+/// The server finished the statement without an error, but a value of its result could not be read: the
+/// statement ran (an autocommit write committed); only its answer is lost.
+/// </summary>
+internal sealed class ResultUnreadableException(Exception cause) : Exception(cause.Message, cause);
