@@ -62,13 +62,15 @@ public sealed class ClusterSession : IAsyncDisposable
         _markers = markers;
     }
 
-    private Task EnsureMarkersAsync(CommitMarkers markers, string database, CancellationToken ct) =>
-        markers.EnsureAsync(database, (sql, token) =>
-        {
-            ClusterBackend backend = Backend;
-            return _executor.ExecuteAsync(backend, new QueryRequest(sql) { Database = database, Shape = QueryShape.NonQuery },
-                null, token);
-        }, ct);
+    // Once per backend (a mode switch may reach another server) and database.
+    private Task EnsureMarkersAsync(CommitMarkers markers, string database, CancellationToken ct)
+    {
+        ClusterBackend backend = Backend;
+        string key = $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(backend)}/{database}";
+        return markers.EnsureAsync(key, (sql, token) =>
+            _executor.ExecuteAsync(backend, new QueryRequest(sql) { Database = database, Shape = QueryShape.NonQuery },
+                null, token), ct);
+    }
 
     /// <summary>
     /// Opens attempt <paramref name="number"/> of a transaction on the current leader. The caller runs statements

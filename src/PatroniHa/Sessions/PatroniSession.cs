@@ -1,5 +1,7 @@
 using PatroniHa.Configuration;
+using System.Management.Automation.Runspaces;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Execution.Transactions;
 using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Sessions;
 
@@ -50,6 +52,29 @@ public sealed class PatroniSession
     public bool IsDefault { get; internal set; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>Every write also writes a commit marker (Connect-PatroniCluster -TrackCommitOutcome).</summary>
+    public bool TrackCommitOutcome => !Engine.IsDisposed && Engine.TracksCommitOutcome;
+
+    private (Runspace Owner, TransactionAttempt Attempt)? _transaction;
+
+    /// <summary>The transaction Invoke-PatroniTransaction runs in this runspace on this session, if any.</summary>
+    internal TransactionAttempt? TransactionInThisRunspace() =>
+        _transaction is { } t && ReferenceEquals(t.Owner, Runspace.DefaultRunspace) ? t.Attempt : null;
+
+    /// <summary>Makes <paramref name="attempt"/> the transaction of this runspace's queries until the returned scope ends.</summary>
+    internal IDisposable EnterTransaction(TransactionAttempt attempt)
+    {
+        if (_transaction is not null)
+            throw new InvalidOperationException("A transaction is already running on this session.");
+        _transaction = (Runspace.DefaultRunspace, attempt);
+        return new Leave(this);
+    }
+
+    private sealed class Leave(PatroniSession session) : IDisposable
+    {
+        public void Dispose() => session._transaction = null;
+    }
 
     public override string ToString() => $"{Name} ({Mode})";
 }

@@ -48,14 +48,14 @@ internal sealed class CommitMarkers
     private readonly ConcurrentDictionary<string, Task> _ensured = new(StringComparer.Ordinal);
     private long _lastPrune = Stopwatch.GetTimestamp();
 
-    /// <summary>Creates the table in <paramref name="database"/> once per session (another session may race: retried).</summary>
-    public Task EnsureAsync(string database, Func<string, CancellationToken, Task> runOnLeader, CancellationToken ct)
+    /// <summary>Creates the table once per <paramref name="key"/> (server set and database) and session.</summary>
+    public Task EnsureAsync(string key, Func<string, CancellationToken, Task> runOnLeader, CancellationToken ct)
     {
-        Task task = _ensured.GetOrAdd(database, _ => CreateAsync(runOnLeader, ct));
+        Task task = _ensured.GetOrAdd(key, _ => CreateAsync(runOnLeader, ct));
         if (task.IsFaulted || task.IsCanceled)
         {
-            _ensured.TryRemove(KeyValuePair.Create(database, task));
-            task = _ensured.GetOrAdd(database, _ => CreateAsync(runOnLeader, ct));
+            _ensured.TryRemove(KeyValuePair.Create(key, task));
+            task = _ensured.GetOrAdd(key, _ => CreateAsync(runOnLeader, ct));
         }
         return task;
     }
