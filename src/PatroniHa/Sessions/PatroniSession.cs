@@ -56,7 +56,9 @@ public sealed class PatroniSession
     /// <summary>Every write also writes a commit marker (Connect-PatroniCluster -TrackCommitOutcome).</summary>
     public bool TrackCommitOutcome => !Engine.IsDisposed && Engine.TracksCommitOutcome;
 
-    private (Runspace Owner, TransactionAttempt Attempt)? _transaction;
+    // A class, not a tuple: a struct field of an engine type would make PowerShell load the engine while it
+    // reflects over this public type, before the module's load context is set up.
+    private Binding? _transaction;
 
     /// <summary>The transaction Invoke-PatroniTransaction runs in this runspace on this session, if any.</summary>
     internal TransactionAttempt? TransactionInThisRunspace() =>
@@ -67,8 +69,14 @@ public sealed class PatroniSession
     {
         if (_transaction is not null)
             throw new InvalidOperationException("A transaction is already running on this session.");
-        _transaction = (Runspace.DefaultRunspace, attempt);
+        _transaction = new Binding(Runspace.DefaultRunspace, attempt);
         return new Leave(this);
+    }
+
+    private sealed class Binding(Runspace owner, TransactionAttempt attempt)
+    {
+        public Runspace Owner { get; } = owner;
+        public TransactionAttempt Attempt { get; } = attempt;
     }
 
     private sealed class Leave(PatroniSession session) : IDisposable
