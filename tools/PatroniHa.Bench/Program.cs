@@ -2,12 +2,29 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PatroniHa.Bench;
 
+if (args.Length > 0 && args[0] == "commit-cost")
+{
+    using var costStop = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+    var costClock = Stopwatch.StartNew();
+    try
+    {
+        return await CommitCostBench.RunAsync(args, m => Console.Error.WriteLine($"[{costClock.Elapsed.TotalSeconds,6:0.0}s] {m}"), costStop.Token);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        Console.Error.WriteLine(CommitCostBench.Usage);
+        return 2;
+    }
+}
+
 BenchOptions options;
 try
 {
     if (args.Contains("--help") || args.Contains("-h"))
     {
         Console.WriteLine(BenchOptions.Usage);
+        Console.WriteLine(CommitCostBench.Usage);
         return 0;
     }
     options = BenchOptions.Parse(args);

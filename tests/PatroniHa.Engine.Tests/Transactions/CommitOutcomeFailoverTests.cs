@@ -57,7 +57,8 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
                 ClusterSession session = track ? tracked : plain;
                 id++;
                 (string answer, int attempts) = await HeldCommitAsync(cluster, session, id, fail);
-                long truth = await GroundTruthAsync(cluster, id);
+                await RejoinAsync(cluster); // the cluster settles (a killed member comes back, rewound) ...
+                long truth = await GroundTruthAsync(cluster, id); // ... and the truth is read on its leader
                 answers.Add($"{fault}, tracking {(track ? "on" : "off")}: answer {answer} after {attempts} attempt(s); row on the final leader: {truth}");
                 output.WriteLine(answers[^1]);
                 switch (answer)
@@ -81,7 +82,6 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
                     Assert.Equal("committed", answer);
                     Assert.True(attempts >= 2, $"{attempts} attempt(s)");
                 }
-                await RejoinAsync(cluster);
             }
         }
 
