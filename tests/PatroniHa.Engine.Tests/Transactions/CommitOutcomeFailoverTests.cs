@@ -124,10 +124,10 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
         SandboxMember leader = cluster[(await cluster.GetLeaderNameAsync())!];
         var holder = new NpgsqlConnection(SandboxTestSupport.ConnectionString(cluster, leader));
         await holder.OpenAsync();
-        await Exec(holder, $"SELECT pg_advisory_lock({LockKey})");
+        await SandboxTestSupport.ExecAsync(holder, $"SELECT pg_advisory_lock({LockKey})");
         Task<QueryResult> write = session.RunTransactionAsync(new QueryRequest($"INSERT INTO {Table} VALUES ({id})"),
             new TransactionOptions(), null, CancellationToken.None);
-        await WaitUntilAsync(holder, "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'advisory'");
+        await SandboxTestSupport.WaitUntilAsync(holder, "SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event = 'advisory'");
         await fail(leader);
         // The holder's server went away (switched over or killed): its lock goes with it.
         await holder.DisposeAsync();
@@ -169,21 +169,5 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
         return await SandboxTestSupport.ScalarAsync<long>(cluster, cluster[leader], $"SELECT count(*) FROM {Table} WHERE id = {id}");
     }
 
-    private static async Task Exec(NpgsqlConnection c, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, c);
-        await command.ExecuteNonQueryAsync();
-    }
 
-    private static async Task WaitUntilAsync(NpgsqlConnection c, string condition)
-    {
-        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            await using var command = new NpgsqlCommand(condition, c);
-            if (await command.ExecuteScalarAsync(giveUp.Token) is true)
-                return;
-            await Task.Delay(20, giveUp.Token);
-        }
-    }
 }

@@ -35,7 +35,7 @@ public sealed class LostCommitReplyTests(SharedClusterFixture fixture, ITestOutp
         };
         await using var raw = new NpgsqlConnection(SandboxTestSupport.ConnectionString(cluster, leader));
         await raw.OpenAsync();
-        await Exec(raw, $"CREATE TABLE {table} (id int PRIMARY KEY)");
+        await SandboxTestSupport.ExecAsync(raw, $"CREATE TABLE {table} (id int PRIMARY KEY)");
         int unknownUntracked = 0, unknownTracked = 0;
         try
         {
@@ -90,15 +90,10 @@ public sealed class LostCommitReplyTests(SharedClusterFixture fixture, ITestOutp
         }
         finally
         {
-            await Exec(raw, $"DROP TABLE IF EXISTS {table}");
+            await SandboxTestSupport.ExecAsync(raw, $"DROP TABLE IF EXISTS {table}");
         }
     }
 
-    private static async Task Exec(NpgsqlConnection c, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, c);
-        await command.ExecuteNonQueryAsync();
-    }
 
     private static async Task<long> Scalar(NpgsqlConnection c, string sql)
     {

@@ -196,7 +196,7 @@ public sealed class TransactionTests(SharedClusterFixture fixture) : IAsyncLifet
                   $"FOR EACH ROW WHEN (NEW.id = 80) EXECUTE FUNCTION {_table}_wait()");
         await using var holder = new NpgsqlConnection(SandboxTestSupport.ConnectionString(cluster, leader));
         await holder.OpenAsync();
-        await Exec(holder, $"SELECT pg_advisory_lock({lockKey})");
+        await SandboxTestSupport.ExecAsync(holder, $"SELECT pg_advisory_lock({lockKey})");
 
         // A writer whose COMMIT (with its marker) is stuck before the commit record, as if its client had gone.
         Guid token = Guid.NewGuid();
@@ -205,14 +205,14 @@ public sealed class TransactionTests(SharedClusterFixture fixture) : IAsyncLifet
         int writerPid = writer.ProcessID;
         await using var stuck = new NpgsqlCommand($"BEGIN; INSERT INTO {_table} (id) VALUES (80); {CommitMarkers.InsertSql.Replace("@" + CommitMarkers.TokenParameter, $"'{token}'")}; COMMIT", writer);
         Task<int> commit = stuck.ExecuteNonQueryAsync();
-        await WaitForAsync(holder, $"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = {writerPid}");
+        await SandboxTestSupport.WaitUntilAsync(holder, $"SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = {writerPid}");
 
         var executor = new QueryExecutor(_session.Statistics);
         Task<(CommitOutcome, string?)> resolving = CommitOutcomeResolver.ResolveAsync(executor, _session.Backend, null, token, CancellationToken.None);
         // The resolver waits on the writer's marker instead of answering; only then is the lock released.
-        await WaitForAsync(holder, $"SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%tombstone%' AND pid <> pg_backend_pid()");
+        await SandboxTestSupport.WaitUntilAsync(holder, $"SELECT count(*) > 0 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%tombstone%' AND pid <> pg_backend_pid()");
         Assert.False(resolving.IsCompleted);
-        await Exec(holder, $"SELECT pg_advisory_unlock({lockKey})");
+        await SandboxTestSupport.ExecAsync(holder, $"SELECT pg_advisory_unlock({lockKey})");
         (CommitOutcome outcome, _) = await resolving;
         await commit;
         Assert.Equal(CommitOutcome.Committed, outcome);
@@ -222,7 +222,7 @@ public sealed class TransactionTests(SharedClusterFixture fixture) : IAsyncLifet
         Guid late = Guid.NewGuid();
         (outcome, _) = await CommitOutcomeResolver.ResolveAsync(executor, _session.Backend, null, late, CancellationToken.None);
         Assert.Equal(CommitOutcome.NotCommitted, outcome);
-        var e = await Assert.ThrowsAsync<PostgresException>(() => Exec(writer,
+        var e = await Assert.ThrowsAsync<PostgresException>(() => SandboxTestSupport.ExecAsync(writer,
             $"BEGIN; INSERT INTO {_table} (id) VALUES (81); {CommitMarkers.InsertSql.Replace("@" + CommitMarkers.TokenParameter, $"'{late}'")}; COMMIT"));
         Assert.Equal("23505", e.SqlState);
         Assert.Equal(0, await CountAsync("id = 81"));
@@ -232,24 +232,7 @@ public sealed class TransactionTests(SharedClusterFixture fixture) : IAsyncLifet
         await Run($"DROP TRIGGER {_table}_block ON {_table}; DROP FUNCTION {_table}_wait()");
     }
 
-    private static async Task Exec(NpgsqlConnection connection, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
 
-    /// <summary>Polls a condition on the server (a state to reach, not a time to wait).</summary>
-    private static async Task WaitForAsync(NpgsqlConnection connection, string condition)
-    {
-        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            await using var command = new NpgsqlCommand(condition, connection);
-            if (await command.ExecuteScalarAsync(giveUp.Token) is true)
-                return;
-            await Task.Delay(20, giveUp.Token);
-        }
-    }
 
     private sealed class CollectingSink : IRowSink
     {
