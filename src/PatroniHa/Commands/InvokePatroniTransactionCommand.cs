@@ -90,6 +90,11 @@ public sealed class InvokePatroniTransactionCommand : PatroniSessionCmdlet
         RunBlock(session, options);
     }
 
+    private static System.Management.Automation.ErrorRecord Busy() => Errors.ErrorRecords.From(new Engine.Errors.PatroniHaException(
+        Engine.Errors.PatroniErrorIds.TransactionControlRefused, Engine.Errors.FailureKind.InvalidOperation,
+        "This session already runs a transaction (in another runspace). Use a session of its own per runspace " +
+        "(Connect-PatroniCluster -Name …) for transactions that run side by side."));
+
     // The block runs here, on the pipeline thread (PowerShell runs scripts nowhere else); each of its queries
     // hands its statement to the engine and waits, so the connection is never used by two threads at once.
     private void RunBlock(PatroniSession session, TransactionOptions options)
@@ -102,7 +107,7 @@ public sealed class InvokePatroniTransactionCommand : PatroniSessionCmdlet
             {
                 Collection<PSObject>? output = null;
                 Exception? blockError = null;
-                using (session.EnterTransaction(attempt))
+                using (session.EnterTransaction(attempt) ?? throw Terminate(Busy()))
                 {
                     try
                     {

@@ -64,12 +64,15 @@ public sealed class PatroniSession
     internal TransactionAttempt? TransactionInThisRunspace() =>
         _transaction is { } t && ReferenceEquals(t.Owner, Runspace.DefaultRunspace) ? t.Attempt : null;
 
-    /// <summary>Makes <paramref name="attempt"/> the transaction of this runspace's queries until the returned scope ends.</summary>
-    internal IDisposable EnterTransaction(TransactionAttempt attempt)
+    /// <summary>
+    /// Makes <paramref name="attempt"/> the transaction of this runspace's queries until the returned scope ends;
+    /// null when the session already runs one (from another runspace).
+    /// </summary>
+    internal IDisposable? EnterTransaction(TransactionAttempt attempt)
     {
-        if (_transaction is not null)
-            throw new InvalidOperationException("A transaction is already running on this session.");
-        _transaction = new Binding(Runspace.DefaultRunspace, attempt);
+        var binding = new Binding(Runspace.DefaultRunspace, attempt);
+        if (Interlocked.CompareExchange(ref _transaction, binding, null) is not null)
+            return null;
         return new Leave(this);
     }
 
@@ -81,7 +84,7 @@ public sealed class PatroniSession
 
     private sealed class Leave(PatroniSession session) : IDisposable
     {
-        public void Dispose() => session._transaction = null;
+        public void Dispose() => Volatile.Write(ref session._transaction, null);
     }
 
     public override string ToString() => $"{Name} ({Mode})";
