@@ -15,6 +15,7 @@
         'Get-PatroniSession'
         'Get-PatroniTopology'
         'Invoke-PatroniQuery'
+        'Invoke-PatroniTransaction'
         'Get-PatroniHealth'
         'Start-PatroniSandbox'
         'Stop-PatroniSandbox'

@@ -14,6 +14,21 @@ if (args.Length > 0 && args[0] is "faults" or "writepath")
         ? await FaultMatrix.RunAsync(args[1..], modeCts.Token)
         : await WritePathBench.RunAsync(args[1..], modeCts.Token);
 }
+if (args.Length > 0 && args[0] == "commit-cost")
+{
+    using var costStop = new CancellationTokenSource(TimeSpan.FromMinutes(20));
+    var costClock = Stopwatch.StartNew();
+    try
+    {
+        return await CommitCostBench.RunAsync(args, m => Console.Error.WriteLine($"[{costClock.Elapsed.TotalSeconds,6:0.0}s] {m}"), costStop.Token);
+    }
+    catch (ArgumentException e)
+    {
+        Console.Error.WriteLine(e.Message);
+        Console.Error.WriteLine(CommitCostBench.Usage);
+        return 2;
+    }
+}
 
 BenchOptions options;
 try
@@ -21,6 +36,7 @@ try
     if (args.Contains("--help") || args.Contains("-h"))
     {
         Console.WriteLine(BenchOptions.Usage);
+        Console.WriteLine(CommitCostBench.Usage);
         return 0;
     }
     options = BenchOptions.Parse(args);

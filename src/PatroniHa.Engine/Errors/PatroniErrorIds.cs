@@ -24,4 +24,7 @@ public static partial class PatroniErrorIds
     public const string SwitchoverOutcomeUnknown = "PatroniSwitchoverOutcomeUnknown";
     public const string DrillFailed = "PatroniDrillFailed";
     public const string LeaderUnconfirmed = "PatroniLeaderUnconfirmed";
+    public const string ResultUnreadable = "PatroniResultUnreadable";
+    public const string TransactionControlRefused = "PatroniTransactionControlRefused";
+    public const string NotCommitted = "PatroniNotCommitted";
 }

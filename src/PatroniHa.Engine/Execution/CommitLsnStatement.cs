@@ -49,23 +49,12 @@ internal static class CommitLsnStatement
 
         progress.OnSent();
         await using NpgsqlDataReader reader = await batch.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false);
-        object? result;
-        switch (request.Shape)
-        {
-            case QueryShape.Scalar:
-                result = null;
-                if (reader.FieldCount > 0 && !IsTrailer(reader) && await reader.ReadAsync(ct).ConfigureAwait(false))
-                    result = reader.IsDBNull(0) ? null : reader.GetValue(0);
-                break;
-            default:
-                await StatementRunner.ReadRowsAsync(reader, request.Shape == QueryShape.Rows ? sink : null, progress, ct, IsTrailer)
-                    .ConfigureAwait(false);
-                result = null;
-                break;
-        }
+        StatementRunner.Answer answer = await StatementRunner.ReadAnswerAsync(reader, request.Shape, sink, progress, ct, IsTrailer)
+            .ConfigureAwait(false);
+        // The barrier committed the write before the trailer ran: a value that could not be read loses only the result.
+        answer.ThrowIfUnreadable();
         Lsn? commit = await ReadTrailerAsync(reader, ct).ConfigureAwait(false);
-        if (request.Shape != QueryShape.Scalar)
-            result = checked((int)statement.RecordsAffected);
+        object? result = request.Shape == QueryShape.Scalar ? answer.Scalar : checked((int)statement.RecordsAffected);
         return (result, commit, false);
     }
 

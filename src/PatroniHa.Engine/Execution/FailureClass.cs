@@ -17,4 +17,13 @@ internal enum FailureClass
 
     /// <summary>The caller cancelled.</summary>
     Canceled,
+
+    /// <summary>
+    /// The server finished the statement without an error but its result could not be read: an autocommit
+    /// write committed. Never run again, never reported as a failed statement.
+    /// </summary>
+    ResultUnreadable,
+
+    /// <summary>The session was disconnected (its pools closed) before the statement was sent.</summary>
+    Disconnected,
 }

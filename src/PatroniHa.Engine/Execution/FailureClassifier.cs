@@ -4,9 +4,10 @@ using Npgsql;
 namespace PatroniHa.Engine.Execution;
 
 /// <summary>
-/// Decides what a failure means, given whether the statement had been sent. The rule that protects
-/// writes: once sent, only an ordinary ERROR from the server proves it did not commit; a broken connection
-/// or a FATAL (57P01 can arrive after a local commit that waits for a synchronous standby) does not.
+/// Decides what a failure means from what was sent and what came back. The rule that protects writes: once
+/// sent, only an ordinary ERROR from the server proves it did not commit; a broken connection or a FATAL
+/// (57P01 can arrive after a local commit that waits for a synchronous standby) does not; and a result that
+/// could not be read after the server finished the statement means it ran (committed, for an autocommit write).
 /// </summary>
 internal static class FailureClassifier
 {
@@ -27,8 +28,15 @@ internal static class FailureClassifier
 
     public static FailureClass Classify(Exception ex, bool sent, CancellationToken callerToken)
     {
+        if (ex is ResultUnreadableException)
+            return FailureClass.ResultUnreadable;
+
         if (callerToken.IsCancellationRequested && ex is OperationCanceledException or NpgsqlException)
             return FailureClass.Canceled;
+
+        // Disconnect-PatroniCluster closed the pools under us: before sending nothing ran; after, nobody knows.
+        if (ex is ObjectDisposedException)
+            return sent ? FailureClass.OutcomeUnknown : FailureClass.Disconnected;
 
         if (ex is PostgresException pg)
         {
@@ -45,7 +53,8 @@ internal static class FailureClassifier
         if (ex is NpgsqlException or SocketException or IOException or TimeoutException or OperationCanceledException)
             return sent ? FailureClass.OutcomeUnknown : FailureClass.NotSent;
 
-        // Anything else (a bad parameter value, an unsupported type) came from our side before sending.
+        // Anything else is the client's own: Npgsql converts every parameter before it writes a byte, and result
+        // values that cannot be read arrive as ResultUnreadableException (above), so the server never ran it.
         return FailureClass.Rejected;
     }
 

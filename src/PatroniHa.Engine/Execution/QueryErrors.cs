@@ -18,6 +18,22 @@ internal static class QueryErrors
             "its effect is there before re-running it; statements that are safe to repeat can be marked -Idempotent.",
             request.Summary, cause);
 
+    /// <summary>The server finished the statement; only its result could not be read.</summary>
+    public static PatroniHaException ResultUnreadable(RouteTarget target, QueryRequest request, Exception cause) =>
+        new(PatroniErrorIds.ResultUnreadable, FailureKind.InvalidResult,
+            (request.ReadOnly
+                ? $"The query ran on {target}, but its result could not be read: "
+                : $"The statement COMMITTED on {target} (the server finished it without an error), but its result could " +
+                  "not be read, so do not run it again: ") +
+            $"{Reason(cause)} ('{request.Summary}')",
+            request.Summary, cause.InnerException ?? cause);
+
+    /// <summary>The session was disconnected before the statement could be sent: it did not run.</summary>
+    public static PatroniHaException Disconnected(QueryRequest request, Exception cause) =>
+        new(PatroniErrorIds.NotConnected, FailureKind.ConnectionError,
+            $"The session was disconnected before the statement was sent, so it did not run: '{request.Summary}'. " +
+            "Connect again with Connect-PatroniCluster.", request.Summary, cause);
+
     public static PatroniHaException Rejected(RouteTarget target, QueryRequest request, Exception cause) =>
         new(PatroniErrorIds.QueryFailed, FailureKind.InvalidOperation,
             $"The statement failed on {target}: {Reason(cause)}", request.Summary, cause);

@@ -93,6 +93,41 @@ public sealed class QueryExecutor
         }
     }
 
+    /// <summary>
+    /// A connection to the current leader for a transaction, placed, admitted and checked by the write fence
+    /// exactly like a single write (<see cref="WriteFence.OpenAsync"/>), retried within the failover timeout while
+    /// no confirmed leader takes it. The transaction code's only way in; after COMMIT it checks
+    /// <see cref="FencedConnection.StillLeader"/>.
+    /// </summary>
+    internal async Task<FencedConnection> OpenLeaderAsync(ClusterBackend backend, QueryRequest request,
+        CancellationToken ct)
+    {
+        var attempt = new Attempt(backend, request with { ReadOnly = false }, null);
+        ResilienceContext context = ResilienceContextPool.Shared.Get(ct);
+        TimeSpan timeout = backend.Options.FailoverTimeout;
+        context.Properties.Set(DeadlineKey, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        try
+        {
+            return await _writePipeline.ExecuteAsync(
+                static async (ctx, a) =>
+                {
+                    a.Count++;
+                    return await a.Backend.Fence.OpenAsync(a.Request.Database, ctx.CancellationToken).ConfigureAwait(false);
+                },
+                context, attempt).ConfigureAwait(false);
+        }
+        catch (RetryableFailure last)
+        {
+            if (ct.IsCancellationRequested)
+                throw QueryErrors.Canceled(request, last);
+            throw QueryErrors.GaveUp(last, write: true, timeout);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
     private async ValueTask<QueryResult> RunOnceAsync(Attempt a, CancellationToken ct)
     {
         a.Count++;
@@ -173,6 +208,8 @@ public sealed class QueryExecutor
             FailureClass.OutcomeUnknown or FailureClass.NotSent => QueryErrors.GaveUp(new RetryableFailure(target, ex.Message, ex), false, TimeSpan.Zero),
             FailureClass.Configuration => QueryErrors.Configuration(target, ex),
             FailureClass.Canceled => QueryErrors.Canceled(request, ex),
+            FailureClass.ResultUnreadable => QueryErrors.ResultUnreadable(target, request, ex),
+            FailureClass.Disconnected => QueryErrors.Disconnected(request, ex),
             _ => QueryErrors.Rejected(target, request, ex),
         };
     }

@@ -15,62 +15,90 @@ internal static class StatementRunner
         return command;
     }
 
-    /// <summary>Runs the statement; <paramref name="progress"/> hears just before it goes to the server and at its first row.</summary>
+    /// <summary>
+    /// Runs the statement; <paramref name="progress"/> hears just before it goes to the server and at its first
+    /// row. A value Npgsql cannot read (regclass …) does not stop the statement half-way: the rest of the answer
+    /// is read to its end first, so <see cref="ResultUnreadableException"/> means the server finished the
+    /// statement without an error (an autocommit write committed) and only the result is lost.
+    /// </summary>
     public static async Task<object?> RunAsync(NpgsqlConnection connection, QueryRequest request, IRowSink? sink,
         IStatementProgress progress, CancellationToken ct)
     {
         await using NpgsqlCommand command = CreateCommand(connection, request);
         progress.OnSent();
-        switch (request.Shape)
+        if (request.Shape == QueryShape.NonQuery)
+            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+
+        Answer answer;
+        int affected;
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false))
         {
-            case QueryShape.Scalar:
-                object? scalar = await command.ExecuteScalarAsync(ct).ConfigureAwait(false);
-                return scalar is DBNull ? null : scalar;
-            case QueryShape.NonQuery:
-                return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            default:
-                await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false))
-                {
-                    await ReadRowsAsync(reader, sink, progress, ct).ConfigureAwait(false);
-                    return reader.RecordsAffected;
-                }
+            answer = await ReadAnswerAsync(reader, request.Shape, sink, progress, ct).ConfigureAwait(false);
+            affected = reader.RecordsAffected;
+        }
+        // Only now, with the whole answer read without a server error, is the statement known to have finished.
+        answer.ThrowIfUnreadable();
+        return request.Shape == QueryShape.Scalar ? answer.Scalar : affected;
+    }
+
+    /// <summary>What <see cref="ReadAnswerAsync"/> read: the first value (Scalar), and a value that could not be read.</summary>
+    public readonly record struct Answer(object? Scalar, Exception? Unreadable, bool StoppedAtTrailer)
+    {
+        public void ThrowIfUnreadable()
+        {
+            if (Unreadable is not null)
+                throw new ResultUnreadableException(Unreadable);
         }
     }
 
     /// <summary>
-    /// Hands every result set's rows to the sink; one that <paramref name="isTrailer"/> claims (a statement the
-    /// engine appended) is left for the caller, unread, and ends the loop.
+    /// Reads every result set of an answer: rows to the sink (Rows), the first value (Scalar), nothing (NonQuery).
+    /// After a value that cannot be read the rest is drained, never thrown half-way (the caller throws once the
+    /// answer is complete). A result set <paramref name="isTrailer"/> claims (a statement the engine appended)
+    /// is left unread and ends the loop.
     /// </summary>
-    /// <returns>True when it stopped at a trailer.</returns>
-    public static async Task<bool> ReadRowsAsync(NpgsqlDataReader reader, IRowSink? sink, IStatementProgress progress,
-        CancellationToken ct, Func<NpgsqlDataReader, bool>? isTrailer = null)
+    public static async Task<Answer> ReadAnswerAsync(NpgsqlDataReader reader, QueryShape shape, IRowSink? sink,
+        IStatementProgress progress, CancellationToken ct, Func<NpgsqlDataReader, bool>? isTrailer = null)
     {
+        Exception? unreadable = null;
+        object? scalar = null;
         int rows = 0;
         do
         {
             if (reader.FieldCount == 0)
                 continue;
             if (isTrailer?.Invoke(reader) == true)
-                return true;
+                return new Answer(scalar, unreadable, true);
             var names = new string[reader.FieldCount];
             for (int i = 0; i < names.Length; i++)
                 names[i] = reader.GetName(i);
-            sink?.OnColumns(names);
+            if (shape == QueryShape.Rows && unreadable is null)
+                sink?.OnColumns(names);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
+                if (unreadable is not null || shape == QueryShape.NonQuery)
+                    continue; // drain: the statement must finish before we can say what happened
+                if (shape == QueryShape.Scalar)
+                {
+                    if (rows++ == 0)
+                        scalar = TryReadValue(reader, 0, ref unreadable);
+                    continue;
+                }
                 var values = new object?[names.Length];
-                for (int i = 0; i < values.Length; i++)
-                    values[i] = ReadValue(reader, i);
+                for (int i = 0; i < values.Length && unreadable is null; i++)
+                    values[i] = TryReadValue(reader, i, ref unreadable);
+                if (unreadable is not null)
+                    continue;
                 if (rows++ == 0)
                     progress.OnFirstRow();
                 sink?.OnRow(values, ct);
             }
         }
         while (await reader.NextResultAsync(ct).ConfigureAwait(false));
-        return false;
+        return new Answer(scalar, unreadable, false);
     }
 
-    private static object? ReadValue(NpgsqlDataReader reader, int i)
+    private static object? TryReadValue(NpgsqlDataReader reader, int i, ref Exception? unreadable)
     {
         if (reader.IsDBNull(i))
             return null;
@@ -78,12 +106,13 @@ internal static class StatementRunner
         {
             return reader.GetValue(i);
         }
-        catch (Exception ex) when (ex is InvalidCastException or NotSupportedException)
+        catch (Exception ex) when (ex is InvalidCastException or NotSupportedException or InvalidOperationException)
         {
             // Npgsql maps some types (regclass, …) to no .NET type and they arrive in binary: say how to get them.
-            throw new InvalidCastException(
+            unreadable = new InvalidCastException(
                 $"Column '{reader.GetName(i)}' has type {reader.GetDataTypeName(i)}, which cannot be read as a value; " +
                 $"cast it in the SQL ({reader.GetName(i)}::text).", ex);
+            return null;
         }
     }
 
@@ -122,3 +151,9 @@ internal interface IStatementProgress
     /// <summary>The first row is about to reach the sink.</summary>
     void OnFirstRow();
 }
+
+/// <summary>
+/// The server finished the statement without an error, but a value of its result could not be read: the
+/// statement ran (an autocommit write committed); only its answer is lost.
+/// </summary>
+internal sealed class ResultUnreadableException(Exception cause) : Exception(cause.Message, cause);

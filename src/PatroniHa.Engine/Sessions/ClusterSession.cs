@@ -2,6 +2,7 @@ using Npgsql;
 using PatroniHa.Engine.Configuration;
 using PatroniHa.Engine.Errors;
 using PatroniHa.Engine.Execution;
+using PatroniHa.Engine.Execution.Transactions;
 using PatroniHa.Engine.Health;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Routing;
@@ -20,6 +21,7 @@ public sealed class ClusterSession : IAsyncDisposable
     private readonly SemaphoreSlim _switchGate = new(1, 1);
     private readonly QueryExecutor _executor;
     private ClusterBackend _backend = null!;
+    private CommitMarkers? _markers;
     private int _disposed;
 
     private ClusterSession(Func<ClusterOptions, ITopologySource> topologySourceFactory)
@@ -52,9 +54,96 @@ public sealed class ClusterSession : IAsyncDisposable
         return session;
     }
 
+    /// <summary>Every write also writes a commit marker, so a lost COMMIT answer can be settled (-TrackCommitOutcome).</summary>
+    public bool TracksCommitOutcome => _markers is not null;
+
+    /// <summary>Turns on commit-outcome tracking: creates the marker table in the session's database now.</summary>
+    public async Task EnableCommitTrackingAsync(CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        var markers = new CommitMarkers();
+        await EnsureMarkersAsync(markers, Options.Database, ct).ConfigureAwait(false);
+        _markers = markers;
+    }
+
+    // Once per backend (a mode switch may reach another server) and database.
+    private Task EnsureMarkersAsync(CommitMarkers markers, string database, CancellationToken ct)
+    {
+        ClusterBackend backend = Backend;
+        string key = $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(backend)}/{database}";
+        return markers.EnsureAsync(key, (sql, token) =>
+            _executor.ExecuteAsync(backend, new QueryRequest(sql) { Database = database, Shape = QueryShape.NonQuery },
+                null, token), ct);
+    }
+
+    /// <summary>
+    /// Opens attempt <paramref name="number"/> of a transaction on the current leader. The caller runs statements
+    /// on it and ends it with <see cref="TransactionAttempt.EndAsync"/>; disposing it rolls back what was not ended.
+    /// </summary>
+    public async Task<TransactionAttempt> BeginTransactionAsync(TransactionOptions options, int number, CancellationToken ct)
+    {
+        ThrowIfDisposed();
+        // A transaction's commit position is not learned: read-your-writes reads after it go to the leader
+        // until a plain write learns a newer one.
+        Reads.RecordUncapturedWrite();
+        CommitMarkers? markers = _markers;
+        if (markers is not null)
+            await EnsureMarkersAsync(markers, options.Database ?? Options.Database, ct).ConfigureAwait(false);
+        while (true)
+        {
+            ClusterBackend backend = Backend;
+            if (!backend.Enter())
+                continue;
+            try
+            {
+                return await TransactionAttempt.OpenAsync(_executor, backend, options, markers, Events, number,
+                    backend.Exit, ct).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException ex) when (IsDisposed)
+            {
+                backend.Exit();
+                throw QueryErrors.Disconnected(new QueryRequest(options.BeginSql), ex);
+            }
+            catch
+            {
+                backend.Exit();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="batch"/> (one or more statements) as one transaction on the leader, whole again when
+    /// it provably did not commit (up to <see cref="TransactionOptions.MaxAttempts"/>); rows reach
+    /// <paramref name="sink"/> after COMMIT.
+    /// </summary>
+    public Task<QueryResult> RunTransactionAsync(QueryRequest batch, TransactionOptions options, IRowSink? sink,
+        CancellationToken ct) =>
+        TransactionRunner.RunBatchAsync((n, t) => BeginTransactionAsync(options, n, t), batch, sink, ct);
+
     public async Task<QueryResult> ExecuteAsync(QueryRequest request, IRowSink? sink, CancellationToken ct)
     {
         ThrowIfDisposed();
+        if (_markers is not null && !request.ReadOnly && TransactionControlGuard.Find(request.Sql) is null)
+        {
+            var options = new TransactionOptions { Database = request.Database, TimeoutSeconds = request.TimeoutSeconds, MaxAttempts = 2 };
+            try
+            {
+                QueryResult result = await TransactionRunner.RunTrackedAsync((n, t) => BeginTransactionAsync(options, n, t),
+                    request, sink, ct).ConfigureAwait(false);
+                Statistics.CountWrite();
+                return result;
+            }
+            catch (Exception ex) when (ex is not CannotRunInTransaction)
+            {
+                Statistics.CountError();
+                throw;
+            }
+            catch (CannotRunInTransaction)
+            {
+                // It refused to run inside BEGIN … COMMIT (an ERROR: nothing ran): run it as it is, untracked.
+            }
+        }
         while (true)
         {
             ClusterBackend backend = Backend;
@@ -64,6 +153,11 @@ public sealed class ClusterSession : IAsyncDisposable
             try
             {
                 return await _executor.ExecuteAsync(backend, request, sink, ct).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException ex) when (IsDisposed)
+            {
+                // Disconnected while the statement waited for a leader (nothing was sent: a sent one is classified).
+                throw QueryErrors.Disconnected(request, ex);
             }
             finally
             {

@@ -111,6 +111,13 @@ public sealed class ConnectPatroniClusterCommand : PatroniSessionSettingsCmdlet
     [ValidateRange(0, 600000)]
     public int MaxWaitMs { get; set; } = 250;
 
+    /// <summary>
+    /// Every write also writes a marker row (table patroniha.commit_marker, created now) in its transaction, so a
+    /// COMMIT whose answer a failover lost is settled on the new leader instead of ending as outcome-unknown.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter TrackCommitOutcome { get; set; }
+
     protected override void ProcessRecord()
     {
         SessionRegistry registry = SessionRegistry.ForCurrentRunspace()!;
@@ -127,6 +134,18 @@ public sealed class ConnectPatroniClusterCommand : PatroniSessionSettingsCmdlet
         ClusterOptions options = ResolveOptions(recipe, mode);
         WriteVerbose($"Connecting to {options}");
         ClusterSession engine = Run((_, ct) => SessionFactory.ConnectAsync(options, ct));
+        if (TrackCommitOutcome)
+        {
+            try
+            {
+                Run((_, ct) => engine.EnableCommitTrackingAsync(ct), engine);
+            }
+            catch
+            {
+                Run((_, _) => engine.DisposeAsync().AsTask());
+                throw;
+            }
+        }
 
         engine.Reads.DefaultPolicy = ReadPolicyBinding.Apply(ReadPolicy.Default, MyInvocation.BoundParameters);
         var session = new PatroniSession(registry.UniqueName(Name ?? DefaultName(engine, options)), engine, recipe);

@@ -103,7 +103,7 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
         }
         var request = new QueryRequest(Query)
         {
-            Parameters = BindParameters(),
+            Parameters = BindParameters(Parameters),
             ReadOnly = ReadOnly,
             Database = Database,
             Shape = Enum.Parse<QueryShape>(As, ignoreCase: true),
@@ -112,19 +112,22 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
             ReadPolicy = policy,
             AfterPosition = AfterLsn is null ? null : CommitPosition.Parse(AfterLsn),
         };
-        QueryResult result = Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine);
+        // Inside Invoke-PatroniTransaction (same runspace, same session) the statement joins its transaction.
+        QueryResult result = session.TransactionInThisRunspace() is { } transaction
+            ? Run((queue, ct) => transaction.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine)
+            : Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine);
         WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s)." +
                      (result.CommitPosition is { } commit ? $" Committed at or before {commit}." : ""));
         if (request.Shape != QueryShape.Rows)
             WriteObject(result.Value);
     }
 
-    private Dictionary<string, object?> BindParameters()
+    internal static Dictionary<string, object?> BindParameters(Hashtable? parameters)
     {
         var bound = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (Parameters is null)
+        if (parameters is null)
             return bound;
-        foreach (DictionaryEntry entry in Parameters)
+        foreach (DictionaryEntry entry in parameters)
         {
             object? value = entry.Value is PSObject ps ? ps.BaseObject : entry.Value;
             bound[entry.Key.ToString()!] = value;
@@ -133,7 +136,7 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
     }
 
     /// <summary>Hands each row to the pipeline thread as it arrives.</summary>
-    private sealed class PipelineSink(InvokePatroniQueryCommand cmdlet, PipelineQueue queue) : IRowSink
+    internal sealed class PipelineSink(Cmdlet cmdlet, PipelineQueue queue) : IRowSink
     {
         private RowObjects? _rows;
 

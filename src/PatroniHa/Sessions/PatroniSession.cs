@@ -1,5 +1,7 @@
 using PatroniHa.Configuration;
+using System.Management.Automation.Runspaces;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Execution.Transactions;
 using PatroniHa.Engine.Routing;
 using PatroniHa.Engine.Sessions;
 
@@ -56,6 +58,40 @@ public sealed class PatroniSession
     public bool IsDefault { get; internal set; }
 
     public DateTimeOffset ConnectedAt { get; }
+
+    /// <summary>Every write also writes a commit marker (Connect-PatroniCluster -TrackCommitOutcome).</summary>
+    public bool TrackCommitOutcome => !Engine.IsDisposed && Engine.TracksCommitOutcome;
+
+    // A class, not a tuple: a struct field of an engine type would make PowerShell load the engine while it
+    // reflects over this public type, before the module's load context is set up.
+    private Binding? _transaction;
+
+    /// <summary>The transaction Invoke-PatroniTransaction runs in this runspace on this session, if any.</summary>
+    internal TransactionAttempt? TransactionInThisRunspace() =>
+        _transaction is { } t && ReferenceEquals(t.Owner, Runspace.DefaultRunspace) ? t.Attempt : null;
+
+    /// <summary>
+    /// Makes <paramref name="attempt"/> the transaction of this runspace's queries until the returned scope ends;
+    /// null when the session already runs one (from another runspace).
+    /// </summary>
+    internal IDisposable? EnterTransaction(TransactionAttempt attempt)
+    {
+        var binding = new Binding(Runspace.DefaultRunspace, attempt);
+        if (Interlocked.CompareExchange(ref _transaction, binding, null) is not null)
+            return null;
+        return new Leave(this);
+    }
+
+    private sealed class Binding(Runspace owner, TransactionAttempt attempt)
+    {
+        public Runspace Owner { get; } = owner;
+        public TransactionAttempt Attempt { get; } = attempt;
+    }
+
+    private sealed class Leave(PatroniSession session) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref session._transaction, null);
+    }
 
     public override string ToString() => $"{Name} ({Mode})";
 }

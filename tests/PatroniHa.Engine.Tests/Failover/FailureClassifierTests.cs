@@ -85,6 +85,32 @@ public sealed class FailureClassifierTests
         Assert.Equal(FailureClass.Canceled, FailureClassifier.Classify(new NpgsqlException("cancelled", new OperationCanceledException()), sent: true, cts.Token));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void UnreadableResultAfterTheStatementFinished_IsResultUnreadable_NeverRejected(bool sent) =>
+        Assert.Equal(FailureClass.ResultUnreadable,
+            FailureClassifier.Classify(new ResultUnreadableException(new InvalidCastException("regclass")), sent, CancellationToken.None));
+
+    [Fact]
+    public void UnreadableResult_EvenWhenTheCallerCancelledAfterwards_IsResultUnreadable()
+    {
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+        Assert.Equal(FailureClass.ResultUnreadable,
+            FailureClassifier.Classify(new ResultUnreadableException(new InvalidCastException()), sent: true, cts.Token));
+    }
+
+    [Fact]
+    public void PoolsClosedByDisconnectBeforeSending_IsDisconnected() =>
+        Assert.Equal(FailureClass.Disconnected,
+            FailureClassifier.Classify(new ObjectDisposedException("NpgsqlDataSource"), sent: false, CancellationToken.None));
+
+    [Fact]
+    public void PoolsClosedByDisconnectAfterSending_IsOutcomeUnknown() =>
+        Assert.Equal(FailureClass.OutcomeUnknown,
+            FailureClassifier.Classify(new ObjectDisposedException("NpgsqlConnection"), sent: true, CancellationToken.None));
+
     [Fact]
     public void ClientSideProblems_AreRejected() =>
         Assert.Equal(FailureClass.Rejected, FailureClassifier.Classify(new InvalidCastException(), sent: false, CancellationToken.None));

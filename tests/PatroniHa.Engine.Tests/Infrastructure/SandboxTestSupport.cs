@@ -26,4 +26,23 @@ public static class SandboxTestSupport
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync())!;
     }
+
+    public static async Task ExecAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Polls a condition on the server until it holds (a state to reach, not a time to wait; 60 s at most).</summary>
+    public static async Task WaitUntilAsync(NpgsqlConnection connection, string condition)
+    {
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            await using var command = new NpgsqlCommand(condition, connection);
+            if (await command.ExecuteScalarAsync(giveUp.Token) is true)
+                return;
+            await Task.Delay(20, giveUp.Token);
+        }
+    }
 }

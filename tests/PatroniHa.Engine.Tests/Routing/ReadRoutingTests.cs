@@ -148,6 +148,7 @@ public sealed class ReadRoutingTests(ReadRoutingClusterFixture fixture) : IClass
     {
         SandboxMember stalled = fixture.Readers[0];
         await using ClusterSession session = await fixture.ConnectAsync();
+        session.Reads.DefaultPolicy = new ReadPolicy { Consistency = ReadConsistency.ReadYourWrites };
         await using (await fixture.StallAsync(stalled))
         {
             long id = NextId();
@@ -167,6 +168,7 @@ public sealed class ReadRoutingTests(ReadRoutingClusterFixture fixture) : IClass
     {
         SandboxMember stalled = fixture.Readers[0];
         await using ClusterSession session = await fixture.ConnectAsync();
+        session.Reads.DefaultPolicy = new ReadPolicy { Consistency = ReadConsistency.ReadYourWrites };
         ReadRoutingClusterFixture.ReplayStall stall = await fixture.StallAsync(stalled);
         long id = NextId();
         await InsertAsync(session, id);

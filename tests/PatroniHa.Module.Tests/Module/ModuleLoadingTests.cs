@@ -11,7 +11,7 @@ public class ModuleLoadingTests
     [
         "Connect-PatroniCluster", "Disconnect-PatroniCluster", "Get-PatroniSession", "Get-PatroniTopology",
         "Invoke-PatroniQuery", "Get-PatroniHealth", "Start-PatroniSandbox", "Stop-PatroniSandbox",
-        "Switch-PatroniMode", "Test-PatroniFailover", "Invoke-PatroniSwitchover", "Invoke-PatroniFailover",
+        "Switch-PatroniMode", "Test-PatroniFailover", "Invoke-PatroniSwitchover", "Invoke-PatroniFailover", "Invoke-PatroniTransaction",
         "Measure-PatroniWorkload", "Test-PatroniMigration", "Get-PatroniReadStatistics",
         "Get-PatroniHistory", "Get-PatroniConfiguration", "Set-PatroniConfiguration", "Suspend-PatroniCluster",
         "Resume-PatroniCluster", "Restart-PatroniMember", "Clear-PatroniScheduledRestart",
