@@ -37,7 +37,7 @@ AfterAll {
 Describe 'Failover readiness' {
     It 'could fail over right now' {
         $ready = Test-PatroniFailover -Session $session
-        $ready.Failed.Detail | Should -BeNullOrEmpty
+        $ready.Failed | ForEach-Object Detail | Should -BeNullOrEmpty
         $ready.Passed | Should -BeTrue
         $ready.Cluster | Should -Not -BeNullOrEmpty
     }

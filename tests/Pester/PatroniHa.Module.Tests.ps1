@@ -24,7 +24,7 @@ BeforeDiscovery {
     $views = foreach ($view in ([xml](Get-Content $formatFile -Raw)).Configuration.ViewDefinitions.View) {
         $table = $view.SelectSingleNode('TableControl')
         $first = if ($table) { $table.SelectSingleNode('TableHeaders/TableColumnHeader/Label').InnerText }
-        else { @($view.SelectNodes('ListControl/ListEntries/ListEntry/ListItems/ListItem'))[0] | ForEach-Object { if ($_.Label) { $_.Label } else { $_.PropertyName } } }
+        else { $view.SelectSingleNode('ListControl/ListEntries/ListEntry/ListItems/ListItem/*[self::Label or self::PropertyName]').InnerText }
         # A drill needs a cluster that can switch over: PatroniHa.Failover.Tests.ps1 renders FailoverDrillResult.
         if ($view.Name -eq 'FailoverDrillResult') { continue }
         @{ Name = $view.Name; TypeName = $view.ViewSelectedBy.TypeName; Kind = $(if ($table) { 'Table' } else { 'List' }); Heading = $first }
