@@ -113,6 +113,18 @@ Describe 'Test-PatroniFailover' {
     }
 }
 
+Describe 'Streaming in a pipeline' {
+    It 'stops a query at Select-Object -First without an error' {
+        $before = (Get-PatroniHealth -Session $session).Statistics.Errors
+        foreach ($i in 1..5) {
+            $rows = Invoke-PatroniQuery 'SELECT g FROM generate_series(1, 100000) g' -Session $session | Select-Object -First 2
+            $rows.g | Should -Be @(1, 2)
+        }
+        (Get-PatroniHealth -Session $session).Statistics.Errors | Should -Be $before
+        Invoke-PatroniQuery 'SELECT 41 + 1' -As Scalar -Session $session | Should -Be 42
+    }
+}
+
 Describe 'Tab completion' {
     It 'completes -Session with the session names' {
         $r = TabExpansion2 -inputScript 'Get-PatroniTopology -Session mod' -cursorColumn 'Get-PatroniTopology -Session mod'.Length

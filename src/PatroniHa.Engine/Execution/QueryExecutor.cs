@@ -75,7 +75,8 @@ public sealed class QueryExecutor
         }
         catch (RetryableFailure last)
         {
-            if (request.CountInStatistics)
+            // A statement the caller stopped (Ctrl+C, Select-Object -First) did not fail: not an error.
+            if (request.CountInStatistics && !ct.IsCancellationRequested)
                 _stats.CountError();
             if (ct.IsCancellationRequested)
                 throw QueryErrors.Canceled(request, last);
@@ -83,7 +84,7 @@ public sealed class QueryExecutor
         }
         catch
         {
-            if (request.CountInStatistics)
+            if (request.CountInStatistics && !ct.IsCancellationRequested)
                 _stats.CountError();
             throw;
         }

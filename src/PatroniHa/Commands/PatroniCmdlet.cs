@@ -39,7 +39,7 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
     /// </summary>
     internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null)
     {
-        var queue = new PipelineQueue();
+        var queue = new PipelineQueue(onPipelineStopped: StopProcessing);
         Action? onEvent = session is null ? null : () => queue.TryPost(() => WriteSessionEvents(session));
         if (onEvent is not null)
             session!.Events.Posted += onEvent;
@@ -65,6 +65,11 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
                 WriteSessionEvents(session);
         }
 
+        if (queue.InlineFailure is { } stopped)
+        {
+            _abandoned = task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            stopped.Throw();
+        }
         try
         {
             return task.GetAwaiter().GetResult();

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace PatroniHa.Commands;
 
 /// <summary>
@@ -13,9 +15,22 @@ internal sealed class PipelineQueue
     private readonly object _gate = new();
     private readonly Queue<(Action Action, bool IsRow)> _items = new();
     private readonly Thread _pipelineThread = Thread.CurrentThread;
+    private readonly Action _onPipelineStopped;
     private int _rows;
     private bool _completed;
     private bool _closed;
+
+    /// <param name="onPipelineStopped">Called when an action run inline fails (the pipeline stopped under it).</param>
+    public PipelineQueue(Action onPipelineStopped)
+    {
+        _onPipelineStopped = onPipelineStopped;
+    }
+
+    /// <summary>
+    /// Why an action run inline, on the pipeline thread inside the work, failed (PipelineStoppedException from
+    /// Select-Object -First, Ctrl+C …): the cmdlet rethrows it as it is instead of the work's own failure.
+    /// </summary>
+    public ExceptionDispatchInfo? InlineFailure { get; private set; }
 
     /// <summary>Queues a row, waiting while <see cref="RowCapacity"/> rows wait for the pipeline.</summary>
     /// <exception cref="OperationCanceledException">The pipeline stopped, or <paramref name="ct"/> was canceled.</exception>
@@ -98,7 +113,18 @@ internal sealed class PipelineQueue
     {
         if (Thread.CurrentThread != _pipelineThread || Volatile.Read(ref _closed))
             return false;
-        action();
+        try
+        {
+            action();
+        }
+        catch (Exception e)
+        {
+            // The work must not take the pipeline's exception for its own failure: it is stopped and told so.
+            InlineFailure = ExceptionDispatchInfo.Capture(e);
+            Close();
+            _onPipelineStopped();
+            throw new OperationCanceledException("The pipeline stopped.", e);
+        }
         return true;
     }
 
