@@ -20,9 +20,23 @@
         'Stop-PatroniSandbox'
         'Switch-PatroniMode'
         'Test-PatroniFailover'
+        'Test-PatroniMigration'
         'Invoke-PatroniSwitchover'
         'Invoke-PatroniFailover'
         'Measure-PatroniWorkload'
+        'Get-PatroniHistory'
+        'Get-PatroniConfiguration'
+        'Set-PatroniConfiguration'
+        'Suspend-PatroniCluster'
+        'Resume-PatroniCluster'
+        'Restart-PatroniMember'
+        'Clear-PatroniScheduledRestart'
+        'Clear-PatroniScheduledSwitchover'
+        'Invoke-PatroniReload'
+        'Invoke-PatroniReinitialize'
+        'Wait-PatroniCluster'
+        'Restart-PatroniCluster'
+        'Get-PatroniReadStatistics'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

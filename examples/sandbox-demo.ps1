@@ -13,7 +13,9 @@ $ErrorActionPreference = 'Stop'
 
 $sandbox = Start-PatroniSandbox -Nodes $Nodes
 try {
-    $session = $sandbox | Connect-PatroniCluster -Name demo
+    # Read-your-writes: a read after this session's write goes to a replica that has replayed it
+    # (waiting up to 5 s for one, then the leader).
+    $session = $sandbox | Connect-PatroniCluster -Name demo -Consistency ReadYourWrites -MaxWaitMs 5000
     "Connected: $session, primary $($session.Primary)"
 
     # patronictl list, as objects
@@ -24,12 +26,8 @@ try {
     $id = Invoke-PatroniQuery 'INSERT INTO test_table (data) VALUES (@data) RETURNING id' -Parameters @{ data = 'test' } -As Scalar
     "Inserted ID: $id"
 
-    # Replication is asynchronous: give the replica a moment to replay the insert.
-    for ($try = 0; $try -lt 100; $try++) {
-        $row = Invoke-PatroniQuery 'SELECT id, data, inet_server_port() AS served_by_port, pg_is_in_recovery() AS on_replica FROM test_table WHERE id = @id' -Parameters @{ id = $id } -ReadOnly
-        if ($row) { break }
-        [System.Threading.Thread]::Sleep(20)
-    }
+    # Replication is asynchronous, but the session reads its own writes: the row is always there.
+    $row = Invoke-PatroniQuery 'SELECT id, data, inet_server_port() AS served_by_port, pg_is_in_recovery() AS on_replica FROM test_table WHERE id = @id' -Parameters @{ id = $id } -ReadOnly
     "Read result (from a replica):"
     $row | Out-Default
 

@@ -32,7 +32,7 @@ BeforeAll {
     }
     $script:endpoints = $ApiEndpoint
     $script:credential = $Credential
-    $script:session = Connect-PatroniCluster -ApiEndpoint $ApiEndpoint -Credential $Credential -Database $Database -Name migration
+    $script:session = Connect-PatroniCluster -ApiEndpoint $ApiEndpoint -Credential $Credential -Database $Database -Name migration -Consistency ReadYourWrites -MaxWaitMs 5000
     Invoke-PatroniQuery 'CREATE TABLE IF NOT EXISTS patroniha_migration_test (id bigserial PRIMARY KEY, data text NOT NULL)' -As NonQuery -Session $session | Out-Null
 }
 
@@ -42,6 +42,17 @@ AfterAll {
         Disconnect-PatroniCluster -Session $session
     }
     if ($script:sandbox) { $script:sandbox | Stop-PatroniSandbox -Confirm:$false }
+}
+
+Describe 'Prerequisites' {
+    It 'meets the migration guide''s prerequisites on every member, from this machine' {
+        # The guide's "Prerequisites" and "Step 1": a leader, 2+ streaming replicas (fewer: a warning), every REST API
+        # and PostgreSQL login reachable from here, one PostgreSQL major version, Patroni 2.0+. Checked without the
+        # session, as a migration starts. Add -Extension ruvector (the application's extensions) to check those too.
+        $readiness = Test-PatroniMigration -ApiEndpoint $endpoints -Credential $credential -Database $Database
+        $readiness.Failed | ForEach-Object { "$_" } | Should -BeNullOrEmpty -Because $readiness.Verdict
+        $readiness.Passed | Should -BeTrue
+    }
 }
 
 Describe 'Test 1: Basic connectivity' {
@@ -72,12 +83,8 @@ Describe 'Test 2: Read/write splitting' {
     }
 
     It 'reads the row back from a replica' {
-        $result = $null
-        foreach ($try in 1..100) {
-            $result = Invoke-PatroniQuery 'SELECT id, data, pg_is_in_recovery() AS on_replica FROM patroniha_migration_test WHERE id = @id' -Parameters @{ id = $script:insertId } -ReadOnly -Session $session
-            if ($result) { break }
-            Start-Sleep -Milliseconds 50
-        }
+        # Read-your-writes: a replica that has replayed the insert serves it (waiting up to 5 s for one).
+        $result = Invoke-PatroniQuery 'SELECT id, data, pg_is_in_recovery() AS on_replica FROM patroniha_migration_test WHERE id = @id' -Parameters @{ id = $script:insertId } -ReadOnly -Consistency ReadYourWrites -MaxWaitMs 5000 -Session $session
         $result.data | Should -Be 'test'
         $result.on_replica | Should -BeTrue
     }

@@ -12,8 +12,18 @@ internal sealed record BenchOptions
     public TimeSpan Budget { get; init; } = TimeSpan.FromMinutes(20);
     public bool Trace { get; init; }
 
+    /// <summary>The read routing benchmark instead of the failover one.</summary>
+    public bool Reads { get; init; }
+    public int Rounds { get; init; } = 5;
+    public int Ops { get; init; } = 1000;
+
     public const string Usage = """
         Usage: patroniha-bench failover [options]
+               patroniha-bench reads [--rounds <n>] [--ops <n>]
+          reads: the read path (each read policy in its cheapest setting) and the write path with and without
+          learning the commit LSN, against raw Npgsql measured in the same run; prints a table of ratios.
+            --rounds <n>           interleaved rounds (default 5)   --ops <n>  operations per mode and round (default 1000)
+
           Starts a 3-member sandbox (ttl 10), then per run: kills the leader's Patroni and PostgreSQL with
           SIGKILL, probes the survivors until one accepts a write, and measures how long after that a
           PatroniHa session and Npgsql multi-host (Target Session Attributes=primary), both writing
@@ -36,8 +46,9 @@ internal sealed record BenchOptions
         int i = 0;
         if (args.Length > 0 && !args[0].StartsWith('-'))
         {
-            if (args[0] != "failover")
+            if (args[0] is not ("failover" or "reads"))
                 throw new ArgumentException($"Unknown command '{args[0]}'.");
+            o = o with { Reads = args[0] == "reads" };
             i = 1;
         }
         for (; i < args.Length; i++)
@@ -53,6 +64,8 @@ internal sealed record BenchOptions
                 "--retry-ms" => o with { RetryDelay = TimeSpan.FromMilliseconds(Int(args, ref i, 0)) },
                 "--probe-ms" => o with { ProbeInterval = TimeSpan.FromMilliseconds(Int(args, ref i, 0)) },
                 "--health-check-sec" => o with { HealthCheckInterval = TimeSpan.FromSeconds(Int(args, ref i, 1)) },
+                "--rounds" => o with { Rounds = Int(args, ref i, 1) },
+                "--ops" => o with { Ops = Int(args, ref i, 1) },
                 "--budget-min" => o with { Budget = TimeSpan.FromMinutes(Int(args, ref i, 1)) },
                 _ => throw new ArgumentException($"Unknown option '{a}'."),
             };

@@ -36,6 +36,20 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
 var clock = Stopwatch.StartNew();
 void Log(string message) => Console.Error.WriteLine($"[{clock.Elapsed.TotalSeconds,6:0.0}s] {message}");
 
+if (options.Reads)
+{
+    try
+    {
+        await new ReadBench(options.Rounds, options.Ops, Log).RunAsync(cts.Token);
+        return 0;
+    }
+    catch (Exception e)
+    {
+        Log($"benchmark failed: {e.GetType().Name}: {e.Message}");
+        return 1;
+    }
+}
+
 using var trace = NpgsqlTrace.Install(options.Trace);
 var bench = new FailoverBench(options, Log, trace);
 bool headerPrinted = false;

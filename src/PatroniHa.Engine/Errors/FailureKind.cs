@@ -20,4 +20,7 @@ public enum FailureKind
     PermissionDenied,
     AuthenticationError,
     SecurityError,
+    ResourceExists,
+    ResourceBusy,
+    NotImplemented,
 }

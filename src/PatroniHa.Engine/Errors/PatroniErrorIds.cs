@@ -1,7 +1,7 @@
 namespace PatroniHa.Engine.Errors;
 
 /// <summary>Stable error ids. Scripts match on these (Should -Throw -ErrorId …), so never rename one.</summary>
-public static class PatroniErrorIds
+public static partial class PatroniErrorIds
 {
     public const string NotConnected = "PatroniNotConnected";
     public const string SessionNotFound = "PatroniSessionNotFound";

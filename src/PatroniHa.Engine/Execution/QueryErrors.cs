@@ -31,7 +31,7 @@ internal static class QueryErrors
 
     public static PatroniHaException Configuration(RouteTarget target, Exception cause)
     {
-        bool auth = cause is PostgresException { SqlState: "28P01" or "28000" };
+        bool auth = LoginRefusal.IsAuthentication(cause);
         return new PatroniHaException(
             auth ? PatroniErrorIds.AuthenticationFailed : PatroniErrorIds.DatabaseOperationFailed,
             auth ? FailureKind.AuthenticationError : FailureKind.ObjectNotFound,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using PatroniHa.Engine.Routing;
+using PatroniHa.Engine.Routing.Reads;
 using PatroniHa.Engine.Topology;
 using Polly;
 using Polly.Retry;
@@ -27,9 +28,12 @@ public sealed class QueryExecutor
     /// <summary>How often a write re-checks its server is read-write while the topology is unconfirmed.</summary>
     private static readonly TimeSpan UnconfirmedRecheck = TimeSpan.FromSeconds(1);
 
-    public QueryExecutor(SessionStatistics stats)
+    private readonly ReadRouter _reads;
+
+    public QueryExecutor(SessionStatistics stats, ReadRouter? reads = null)
     {
         _stats = stats;
+        _reads = reads ?? new ReadRouter();
         _writePipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(25));
         _readPipeline = BuildPipeline(TimeSpan.FromMilliseconds(5), TimeSpan.FromMilliseconds(100));
     }
@@ -98,7 +102,8 @@ public sealed class QueryExecutor
     {
         a.Count++;
         if (a.Request.ReadOnly)
-            return await RunOnAsync(a, NextReader(a), null, ct).ConfigureAwait(false);
+            return await RunOnAsync(a, await _reads.ChooseAsync(a.Backend, a.Request, ct).ConfigureAwait(false), null, ct)
+                .ConfigureAwait(false);
 
         RouteTarget target = await CurrentWriterAsync(a.Backend, ct).ConfigureAwait(false);
         // The write is registered before it opens a connection, so a leader change from now on aborts it;
@@ -127,11 +132,10 @@ public sealed class QueryExecutor
             a.Sent = false;
             try
             {
-                object? value = await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token)
-                    .ConfigureAwait(false);
+                (object? value, CommitPosition? commit) = await RunStatementAsync(a, target, connection, token).ConfigureAwait(false);
                 if (!a.Request.ReadOnly)
                     a.Backend.ReportWriteSucceeded(target);
-                return new QueryResult(target, value, a.Count);
+                return new QueryResult(target, value, a.Count) { CommitPosition = commit };
             }
             catch (Exception ex) when (ex is not RetryableFailure)
             {
@@ -165,12 +169,20 @@ public sealed class QueryExecutor
         throw new RetryableFailure(null, "No primary node found in cluster") { Waited = true };
     }
 
-    private static RouteTarget NextReader(Attempt a)
+    /// <summary>Runs the statement; a write on a Patroni cluster also learns its commit position (read-your-writes).</summary>
+    private async Task<(object? Value, CommitPosition? Commit)> RunStatementAsync(Attempt a, RouteTarget target,
+        NpgsqlConnection connection, CancellationToken token)
     {
-        IReadOnlyList<RouteTarget> readers = a.Backend.Readers();
-        if (readers.Count == 0)
-            throw new RetryableFailure(null, "No member is known to serve reads");
-        return readers[0];
+        if (a.Request.ReadOnly)
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null);
+        if (!_reads.CapturesCommits(a.Backend))
+        {
+            _reads.RecordUncapturedWrite();
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null);
+        }
+        var (value, lsn, extraRoundTrip) = await CommitLsnStatement.RunAsync(connection, a.Request, a.Sink, a, token)
+            .ConfigureAwait(false);
+        return (value, lsn is { } l ? _reads.RecordCommit(a.Backend, target, l, extraRoundTrip) : null);
     }
 
     private static async Task<NpgsqlConnection> OpenAsync(Attempt a, RouteTarget target, CancellationToken token,

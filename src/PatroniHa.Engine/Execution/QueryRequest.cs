@@ -1,3 +1,5 @@
+using PatroniHa.Engine.Routing.Reads;
+
 namespace PatroniHa.Engine.Execution;
 
 public enum QueryShape
@@ -31,6 +33,12 @@ public sealed record QueryRequest(string Sql)
     /// the drill's traffic, not the user's, and their expected failures during a switchover are in the drill's result.
     /// </summary>
     public bool CountInStatistics { get; init; } = true;
+
+    /// <summary>Read routing for a read-only statement; null: the session's policy.</summary>
+    public ReadPolicy? ReadPolicy { get; init; }
+
+    /// <summary>A read-your-writes read must also see this position (a write of another session or process).</summary>
+    public CommitPosition? AfterPosition { get; init; }
 
     /// <summary>The statement's first line, short: how errors name it.</summary>
     public string Summary

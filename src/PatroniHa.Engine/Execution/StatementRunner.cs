@@ -31,29 +31,43 @@ internal static class StatementRunner
             default:
                 await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false))
                 {
-                    int rows = 0;
-                    do
-                    {
-                        if (reader.FieldCount == 0)
-                            continue;
-                        var names = new string[reader.FieldCount];
-                        for (int i = 0; i < names.Length; i++)
-                            names[i] = reader.GetName(i);
-                        sink?.OnColumns(names);
-                        while (await reader.ReadAsync(ct).ConfigureAwait(false))
-                        {
-                            var values = new object?[names.Length];
-                            for (int i = 0; i < values.Length; i++)
-                                values[i] = ReadValue(reader, i);
-                            if (rows++ == 0)
-                                progress.OnFirstRow();
-                            sink?.OnRow(values, ct);
-                        }
-                    }
-                    while (await reader.NextResultAsync(ct).ConfigureAwait(false));
+                    await ReadRowsAsync(reader, sink, progress, ct).ConfigureAwait(false);
                     return reader.RecordsAffected;
                 }
         }
+    }
+
+    /// <summary>
+    /// Hands every result set's rows to the sink; one that <paramref name="isTrailer"/> claims (a statement the
+    /// engine appended) is left for the caller, unread, and ends the loop.
+    /// </summary>
+    /// <returns>True when it stopped at a trailer.</returns>
+    public static async Task<bool> ReadRowsAsync(NpgsqlDataReader reader, IRowSink? sink, IStatementProgress progress,
+        CancellationToken ct, Func<NpgsqlDataReader, bool>? isTrailer = null)
+    {
+        int rows = 0;
+        do
+        {
+            if (reader.FieldCount == 0)
+                continue;
+            if (isTrailer?.Invoke(reader) == true)
+                return true;
+            var names = new string[reader.FieldCount];
+            for (int i = 0; i < names.Length; i++)
+                names[i] = reader.GetName(i);
+            sink?.OnColumns(names);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var values = new object?[names.Length];
+                for (int i = 0; i < values.Length; i++)
+                    values[i] = ReadValue(reader, i);
+                if (rows++ == 0)
+                    progress.OnFirstRow();
+                sink?.OnRow(values, ct);
+            }
+        }
+        while (await reader.NextResultAsync(ct).ConfigureAwait(false));
+        return false;
     }
 
     private static object? ReadValue(NpgsqlDataReader reader, int i)

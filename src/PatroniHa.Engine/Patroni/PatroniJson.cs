@@ -70,6 +70,11 @@ public static class PatroniJson
             ReceiveLsn = root.Str("receive_lsn"),
             ReplayLsn = root.Str("replay_lsn"),
             LatestEndLsn = root.Long("latest_end_lsn"),
+            Replication = root.Prop("replication") is { ValueKind: JsonValueKind.Array } list
+                ? list.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.Object)
+                    .Select(r => new ReplicationConnection(r.Str("application_name"), r.Str("state"), r.Str("sync_state")))
+                    .ToList()
+                : [],
         };
     }
 
@@ -136,7 +141,23 @@ public static class PatroniJson
             ReceiveLagBytes = m.Long("receive_lag"),
             ReplayLagBytes = m.Long("replay_lag"),
             PendingRestart = m.Bool("pending_restart") ?? false,
+            PendingRestartReason = PendingReasons(m),
+            ScheduledRestart = m.Prop("scheduled_restart") is { ValueKind: JsonValueKind.Object } r
+                ? new ScheduledRestart(r.Time("schedule"), r.Str("postgres_version"))
+                : null,
         };
+    }
+
+    // 3.3+: {"max_connections": {"old_value": "100", "new_value": "200"}, ...}
+    private static IReadOnlyList<PendingSettingChange> PendingReasons(JsonElement m)
+    {
+        if (m.Prop("pending_restart_reason") is not { ValueKind: JsonValueKind.Object } reasons)
+            return [];
+        return reasons.EnumerateObject()
+            .Select(p => p.Value.ValueKind == JsonValueKind.Object
+                ? new PendingSettingChange(p.Name, p.Value.Str("old_value"), p.Value.Str("new_value"))
+                : new PendingSettingChange(p.Name, null, p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString() : p.Value.GetRawText()))
+            .ToList();
     }
 
     // 4.x writes "unknown" when it has no position; that is absence, not a value.

@@ -38,5 +38,11 @@ public sealed record PatroniMember(
 
     public bool PendingRestart { get; init; }
 
+    /// <summary>3.3+: why a restart is pending, per PostgreSQL parameter; empty on older versions.</summary>
+    public IReadOnlyList<PendingSettingChange> PendingRestartReason { get; init; } = [];
+
+    /// <summary>A restart Patroni has queued on this member (scheduled_restart), or null.</summary>
+    public ScheduledRestart? ScheduledRestart { get; init; }
+
     public override string ToString() => $"{Name} ({Address}, {Role}, {State})";
 }

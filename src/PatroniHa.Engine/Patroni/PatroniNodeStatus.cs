@@ -45,5 +45,11 @@ public sealed record PatroniNodeStatus(
     /// <summary>4.x: the WAL receiver's latest_end_lsn (bytes).</summary>
     public long? LatestEndLsn { get; init; }
 
+    /// <summary>Leader: the walsenders Patroni sees (its "replication" list); empty elsewhere.</summary>
+    public IReadOnlyList<ReplicationConnection> Replication { get; init; } = [];
+
     public bool IsPrimary => Role is MemberRole.Leader;
 }
+
+/// <summary>One entry of a leader's /patroni "replication" list (pg_stat_replication as Patroni reads it).</summary>
+public sealed record ReplicationConnection(string? ApplicationName, string? State, string? SyncState);

@@ -12,7 +12,7 @@ namespace PatroniHa.Engine.Patroni;
 /// Patroni's REST API over HTTP(S). Reads are unauthenticated; the credential goes only with the requests
 /// that change the cluster (POST /switchover, /failover) and only over https unless allowed.
 /// </summary>
-public sealed class PatroniRestClient : IPatroniClusterSource, IDisposable
+public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposable
 {
     // Patroni reads the body as JSON only (never HTML), so "+" in offsets and non-ASCII names go as-is.
     private static readonly JsonSerializerOptions BodyJson =

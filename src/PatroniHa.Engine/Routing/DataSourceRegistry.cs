@@ -43,37 +43,8 @@ internal sealed class DataSourceRegistry : IAsyncDisposable
         }
     }
 
-    private NpgsqlDataSource Create(string host, int port, string database)
-    {
-        var csb = new NpgsqlConnectionStringBuilder
-        {
-            Host = host,
-            Port = port,
-            Database = database,
-            Username = _options.Credential?.UserName,
-            Password = _options.Credential?.Password,
-            MinPoolSize = _options.MinPoolSize,
-            MaxPoolSize = _options.MaxPoolSize,
-            Timeout = Math.Max(1, (int)Math.Ceiling(_options.ConnectTimeout.TotalSeconds)),
-            ApplicationName = _options.ApplicationName,
-            SslMode = Enum.Parse<SslMode>(_options.Tls.SslMode, ignoreCase: true),
-            // Failover detection must not wait for a long TCP timeout on a half-dead server.
-            KeepAlive = 5,
-            // On cancellation (the caller's, a statement timeout, or a write aborted because its server lost
-            // the leadership) send PostgreSQL's cancel request but break the connection at once instead of
-            // waiting for the answer: a COMMIT whose wait for a synchronous standby is cancelled "succeeds"
-            // with only a WARNING, and reporting that as success would acknowledge a write the new leader may
-            // not have. Broken off, it is reported as cancelled / outcome unknown instead.
-            CancellationTimeout = -1,
-        };
-        if (_options.Tls.RootCertificate is { } root)
-            csb.RootCertificate = root;
-        if (_options.Tls.ClientCertificate is { } cert)
-            csb.SslCertificate = cert;
-        if (_options.Tls.ClientKey is { } key)
-            csb.SslKey = key;
-        return new NpgsqlDataSourceBuilder(csb.ConnectionString).Build();
-    }
+    private NpgsqlDataSource Create(string host, int port, string database) =>
+        new NpgsqlDataSourceBuilder(ConnectionSettings.For(_options, host, port, database).ConnectionString).Build();
 
     public async ValueTask DisposeAsync()
     {

@@ -75,7 +75,7 @@ public sealed class PatroniBackend : ClusterBackend
 
     public override Task WaitForChangeAsync(TimeSpan max, CancellationToken ct) => Monitor.WaitForChangeAsync(max, ct);
 
-    private bool IsBackingOff(string member, DateTimeOffset now) =>
+    internal bool IsBackingOff(string member, DateTimeOffset now) =>
         _failedUntil.TryGetValue(member, out var until) && until > now;
 
     private static RouteTarget ToTarget(PatroniMember m) => new(m.Name, m.Host, m.Port, m.IsLeader);

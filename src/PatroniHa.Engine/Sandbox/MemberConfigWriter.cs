@@ -83,7 +83,14 @@ internal static class MemberConfigWriter
             sb.AppendLine(CultureInfo.InvariantCulture, $"    ssl_key_file: {Q(pgTls.KeyPath)}");
             sb.AppendLine(CultureInfo.InvariantCulture, $"    ssl_ca_file: {Q(pgTls.CaCertificatePath)}");
         }
-        sb.AppendLine("tags: {datacenter: dc1}");
+        var tags = new SortedDictionary<string, object>(StringComparer.Ordinal) { ["datacenter"] = "dc1" };
+        if (o.MemberTags.TryGetValue(c.Name, out var extra))
+        {
+            foreach (var (key, value) in extra)
+                tags[key] = value;
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"tags: {{{string.Join(", ", tags.Select(t => $"{t.Key}: {JsonSerializer.Serialize(t.Value)}"))}}}");
         return sb.ToString();
     }
 

@@ -41,6 +41,14 @@ public sealed record SandboxOptions
     /// <summary>Patroni's <c>restapi.authentication</c> (basic auth for the endpoints that change the cluster).</summary>
     public NetworkCredential? ApiCredential { get; init; }
 
+    /// <summary>
+    /// Patroni tags per member name ("n1" …), added to the default <c>datacenter: dc1</c> (which they may
+    /// replace): e.g. <c>noloadbalance</c>, <c>nofailover</c> or a datacenter for read routing tests. Values are
+    /// strings, booleans or numbers.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, object>> MemberTags { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, object>>();
+
     /// <summary>Override of the etcd binary (null: PATH, then /usr/bin). Tests point it at a missing file.</summary>
     public string? EtcdPath { get; init; }
 
@@ -67,6 +75,18 @@ public sealed record SandboxOptions
         if (ApiCredential is { } c && (string.IsNullOrEmpty(c.UserName) || string.IsNullOrEmpty(c.Password)
                                        || c.UserName.Contains(':')))
             throw Invalid("ApiCredential needs a user name without ':' and a non-empty password.");
+        foreach (var (member, tags) in MemberTags)
+        {
+            if (!int.TryParse(member.AsSpan(1), out int n) || member[0] != 'n' || n < 1 || n > Nodes)
+                throw Invalid($"MemberTags names member '{member}', but the members are n1..n{Nodes}.");
+            foreach (var (key, value) in tags)
+            {
+                if (key.Length == 0 || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                    throw Invalid($"Tag name '{key}' must use only letters, digits and '_'.");
+                if (value is not (string or bool or int or long or double))
+                    throw Invalid($"Tag '{key}' must be a string, a boolean or a number.");
+            }
+        }
         if (Path is { } p && (p.Any(char.IsWhiteSpace) || p.IndexOfAny(['\'', '"', '\\', '$', '`']) >= 0))
             throw Invalid($"Path '{p}' must not contain whitespace, quotes, '\\', '$' or '`' (it goes into YAML and shell scripts).");
     }

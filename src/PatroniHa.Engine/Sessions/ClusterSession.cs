@@ -5,6 +5,7 @@ using PatroniHa.Engine.Execution;
 using PatroniHa.Engine.Health;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Routing;
+using PatroniHa.Engine.Routing.Reads;
 using PatroniHa.Engine.Topology;
 
 namespace PatroniHa.Engine.Sessions;
@@ -24,12 +25,15 @@ public sealed class ClusterSession : IAsyncDisposable
     private ClusterSession(Func<ClusterOptions, ITopologySource> topologySourceFactory)
     {
         _topologySourceFactory = topologySourceFactory;
-        _executor = new QueryExecutor(Statistics);
+        _executor = new QueryExecutor(Statistics, Reads);
     }
 
     public SessionStatistics Statistics { get; } = new();
 
     public SessionEventLog Events { get; } = new();
+
+    /// <summary>Read routing: the session's read policy, its last commit position, read statistics.</summary>
+    public ReadRouter Reads { get; } = new();
 
     public ClusterBackend Backend => Volatile.Read(ref _backend);
 
@@ -179,7 +183,7 @@ public sealed class ClusterSession : IAsyncDisposable
         }
     }
 
-    private static bool IsTlsRejection(Exception ex)
+    internal static bool IsTlsRejection(Exception ex)
     {
         for (Exception? e = ex; e is not null; e = e.InnerException)
         {
@@ -218,6 +222,7 @@ public sealed class ClusterSession : IAsyncDisposable
         await _switchGate.WaitAsync().ConfigureAwait(false);
         try
         {
+            Reads.Dispose();
             await Backend.DisposeAsync().ConfigureAwait(false);
         }
         finally

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using PatroniHa.Configuration;
 using PatroniHa.Engine.Configuration;
 using PatroniHa.Engine.Routing;
+using PatroniHa.Engine.Routing.Reads;
 using PatroniHa.Engine.Sessions;
 using PatroniHa.Sessions;
 
@@ -15,7 +16,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "PatroniCluster", DefaultParameterSetName = PatroniSet)]
 [OutputType(typeof(PatroniSession))]
-public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
+public sealed class ConnectPatroniClusterCommand : PatroniSessionSettingsCmdlet
 {
     private const string PatroniSet = "Patroni";
     private const string SingleNodeSet = "SingleNode";
@@ -75,6 +76,41 @@ public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
     [Parameter]
     public SwitchParameter Default { get; set; }
 
+    /// <summary>Read-only queries: Eventual (any eligible replica), ReadYourWrites (a replica that replayed this session's writes, else the leader) or Strong (the leader).</summary>
+    [Parameter]
+    [ValidateSet("Eventual", "ReadYourWrites", "Strong")]
+    public string Consistency { get; set; } = "Eventual";
+
+    /// <summary>Read-only queries skip replicas more than this many bytes of WAL behind the leader (measured by the session).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxLagBytes { get; set; }
+
+    /// <summary>Read-only queries skip replicas that may miss commits older than this many seconds (measured by the session).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 86400.0)]
+    public double MaxLagSec { get; set; }
+
+    /// <summary>Ordered tag groups for read-only queries: replicas matching the first group win, then the next; @{} matches any.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public System.Collections.Hashtable[]? PreferTag { get; set; }
+
+    /// <summary>Tags a replica must have to serve read-only queries (Patroni tags, e.g. @{ datacenter = 'us-east' }).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public System.Collections.Hashtable? RequireTag { get; set; }
+
+    /// <summary>How read-only queries pick among equally preferred replicas.</summary>
+    [Parameter]
+    [ValidateSet("RoundRobin", "Random", "LowestLatency")]
+    public string ReplicaChoice { get; set; } = "RoundRobin";
+
+    /// <summary>How long a ReadYourWrites read waits for a replica to catch up before it runs on the leader.</summary>
+    [Parameter]
+    [ValidateRange(0, 600000)]
+    public int MaxWaitMs { get; set; } = 250;
+
     protected override void ProcessRecord()
     {
         SessionRegistry registry = SessionRegistry.ForCurrentRunspace()!;
@@ -92,6 +128,7 @@ public sealed class ConnectPatroniClusterCommand : PatroniConnectionCmdlet
         WriteVerbose($"Connecting to {options}");
         ClusterSession engine = Run((_, ct) => SessionFactory.ConnectAsync(options, ct));
 
+        engine.Reads.DefaultPolicy = ReadPolicyBinding.Apply(ReadPolicy.Default, MyInvocation.BoundParameters);
         var session = new PatroniSession(registry.UniqueName(Name ?? DefaultName(engine, options)), engine, recipe);
         registry.Add(session, Default.IsPresent);
         WriteSessionEvents(engine);

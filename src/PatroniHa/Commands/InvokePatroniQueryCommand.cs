@@ -1,6 +1,8 @@
 using System.Collections;
 using System.Management.Automation;
+using PatroniHa.Configuration;
 using PatroniHa.Engine.Execution;
+using PatroniHa.Engine.Routing.Reads;
 using PatroniHa.Output;
 using PatroniHa.Sessions;
 
@@ -47,9 +49,58 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
     [Parameter]
     public SwitchParameter Idempotent { get; set; }
 
+    /// <summary>This read's consistency (needs -ReadOnly): Eventual, ReadYourWrites or Strong; default: the session's.</summary>
+    [Parameter]
+    [ValidateSet("Eventual", "ReadYourWrites", "Strong")]
+    public string? Consistency { get; set; }
+
+    /// <summary>This read skips replicas more than this many bytes behind the leader (needs -ReadOnly).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long MaxLagBytes { get; set; }
+
+    /// <summary>This read skips replicas that may miss commits older than this many seconds (needs -ReadOnly).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 86400.0)]
+    public double MaxLagSec { get; set; }
+
+    /// <summary>Ordered tag groups this read prefers (needs -ReadOnly); @{} matches any replica.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public Hashtable[]? PreferTag { get; set; }
+
+    /// <summary>Tags a replica must have to serve this read (needs -ReadOnly).</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? RequireTag { get; set; }
+
+    /// <summary>How this read picks among equally preferred replicas (needs -ReadOnly).</summary>
+    [Parameter]
+    [ValidateSet("RoundRobin", "Random", "LowestLatency")]
+    public string? ReplicaChoice { get; set; }
+
+    /// <summary>How long this ReadYourWrites read waits for a replica to catch up before it runs on the leader.</summary>
+    [Parameter]
+    [ValidateRange(0, 600000)]
+    public int MaxWaitMs { get; set; }
+
+    /// <summary>A commit position ('X/Y' or 'X/Y@timeline', e.g. another process's $session.LastCommitLsn) this read must see: a ReadYourWrites read (implied) goes to a replica that replayed it, else to the leader.</summary>
+    [Parameter]
+    [ValidatePattern(@"^\s*[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}(@[1-9][0-9]*)?\s*$")]
+    public string? AfterLsn { get; set; }
+
     protected override void ProcessRecord()
     {
         PatroniSession session = ResolveSession();
+        if (!ReadOnly && (ReadPolicyBinding.AnyBound(MyInvocation.BoundParameters) || AfterLsn is not null))
+            throw Terminate(Errors.ErrorRecords.ReadPolicyNeedsReadOnly());
+        ReadPolicy? policy = null;
+        if (ReadPolicyBinding.AnyBound(MyInvocation.BoundParameters) || AfterLsn is not null)
+        {
+            policy = ReadPolicyBinding.Apply(session.Engine.Reads.DefaultPolicy, MyInvocation.BoundParameters);
+            if (AfterLsn is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Consistency)))
+                policy = policy with { Consistency = ReadConsistency.ReadYourWrites };
+        }
         var request = new QueryRequest(Query)
         {
             Parameters = BindParameters(),
@@ -58,9 +109,12 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
             Shape = Enum.Parse<QueryShape>(As, ignoreCase: true),
             TimeoutSeconds = TimeoutSec,
             Idempotent = Idempotent,
+            ReadPolicy = policy,
+            AfterPosition = AfterLsn is null ? null : CommitPosition.Parse(AfterLsn),
         };
         QueryResult result = Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine);
-        WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s).");
+        WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s)." +
+                     (result.CommitPosition is { } commit ? $" Committed at or before {commit}." : ""));
         if (request.Shape != QueryShape.Rows)
             WriteObject(result.Value);
     }

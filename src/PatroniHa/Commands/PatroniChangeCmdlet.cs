@@ -10,14 +10,8 @@ namespace PatroniHa.Commands;
 /// Invoke-PatroniSwitchover and Invoke-PatroniFailover: confirm, ask Patroni through its REST API, wait for the
 /// new leader while showing progress, then write the topology after the change.
 /// </summary>
-public abstract class PatroniChangeCmdlet : PatroniSessionCmdlet
+public abstract class PatroniChangeCmdlet : PatroniAdminCmdlet
 {
-    /// <summary>Patroni's REST API user (restapi.authentication); default: the session's.</summary>
-    [Parameter]
-    [ValidateNotNull]
-    [Credential]
-    public PSCredential? ApiCredential { get; set; }
-
     /// <summary>How long to wait for the new leader.</summary>
     [Parameter]
     [ValidateRange(5, 3600)]
@@ -34,14 +28,7 @@ public abstract class PatroniChangeCmdlet : PatroniSessionCmdlet
         if (!ShouldProcess(ChangeSupport.Describe(session, noLeader), action))
             return;
 
-        var progress = new ProgressRecord(ChangeSupport.ProgressId, activity, "Reading the cluster");
-        ChangeResult result = Run(async (queue, ct) =>
-        {
-            using DrillApi api = DrillApi.For(session.Engine, ChangeSupport.ToNetwork(ApiCredential));
-            Action<string, int?> post = ProgressPoster(queue, progress);
-            return await change(api, s => post(s, null), ct).ConfigureAwait(false);
-        }, session.Engine);
-        CompleteProgress(progress);
+        ChangeResult result = RunApi(session, activity, (api, _, progress, ct) => change(api, progress, ct));
         Report(result);
         foreach (PatroniMember m in result.After.Members)
             WriteObject(new PatroniMemberInfo(m, result.After.Scope));

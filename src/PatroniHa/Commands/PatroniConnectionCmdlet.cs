@@ -6,8 +6,9 @@ using PatroniHa.Engine.Errors;
 namespace PatroniHa.Commands;
 
 /// <summary>
-/// The connection settings Connect-PatroniCluster and Switch-PatroniMode share. Only parameters the user
-/// binds count: an unbound parameter never hides the environment, .env or YAML value.
+/// The settings that say how to reach a cluster (REST port, database, TLS), shared by Connect-PatroniCluster,
+/// Switch-PatroniMode and Test-PatroniMigration. Only parameters the user binds count: an unbound parameter
+/// never hides the environment, .env or YAML value.
 /// </summary>
 public abstract class PatroniConnectionCmdlet : PatroniCmdlet
 {
@@ -16,35 +17,10 @@ public abstract class PatroniConnectionCmdlet : PatroniCmdlet
     [ValidateRange(1, 65535)]
     public int ApiPort { get; set; } = 8008;
 
-    /// <summary>The single-node server's port (PGPORT, default 5432).</summary>
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int Port { get; set; } = 5432;
-
     /// <summary>The database (the seed's PATRONI_DB); default postgres.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Database { get; set; }
-
-    /// <summary>Connections kept open per server (PATRONI_MIN_CONNECTIONS, default 2).</summary>
-    [Parameter]
-    [ValidateRange(0, 10000)]
-    public int MinPoolSize { get; set; } = 2;
-
-    /// <summary>Most connections per server and database (PATRONI_MAX_CONNECTIONS, default 20).</summary>
-    [Parameter]
-    [ValidateRange(1, 10000)]
-    public int MaxPoolSize { get; set; } = 20;
-
-    /// <summary>Background topology refresh interval (PATRONI_HEALTH_CHECK_INTERVAL, default 30).</summary>
-    [Parameter]
-    [ValidateRange(1, 86400)]
-    public int HealthCheckIntervalSec { get; set; } = 30;
-
-    /// <summary>How long a write waits for a new leader (PATRONI_FAILOVER_TIMEOUT, default 30).</summary>
-    [Parameter]
-    [ValidateRange(1, 3600)]
-    public int FailoverTimeoutSec { get; set; } = 30;
 
     /// <summary>PostgreSQL TLS (PATRONI_SSLMODE): Disable, Allow, Prefer, Require, VerifyCA or VerifyFull.</summary>
     [Parameter]
@@ -84,16 +60,6 @@ public abstract class PatroniConnectionCmdlet : PatroniCmdlet
     [Parameter]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
-    /// <summary>Patroni's REST basic-auth user, for the endpoints that change the cluster (switchover …).</summary>
-    [Parameter]
-    [ValidateNotNull]
-    [Credential]
-    public PSCredential? ApiCredential { get; set; }
-
-    /// <summary>Send -ApiCredential over plain http too (by default only over https).</summary>
-    [Parameter]
-    public SwitchParameter AllowCredentialOverHttp { get; set; }
-
     private protected ConnectionRecipe BuildRecipe(bool fromEnvironment, string? envFile, string? configPath, PSCredential? credential)
     {
         if (SkipCertificateCheck)
@@ -112,8 +78,8 @@ public abstract class PatroniConnectionCmdlet : PatroniCmdlet
                 ClientCertificate = ApiClientCertificate is null ? null : GetUnresolvedProviderPathFromPSPath(ApiClientCertificate),
                 ClientKey = ApiClientKey is null ? null : GetUnresolvedProviderPathFromPSPath(ApiClientKey),
                 SkipCertificateCheck = Bound(nameof(SkipCertificateCheck)) ? SkipCertificateCheck.IsPresent : null,
-                AllowCredentialOverHttp = Bound(nameof(AllowCredentialOverHttp)) ? AllowCredentialOverHttp.IsPresent : null,
-                Credential = ApiCredential?.GetNetworkCredential(),
+                AllowCredentialOverHttp = ApiAllowCredentialOverHttp,
+                Credential = ApiNetworkCredential,
             },
         };
     }
@@ -134,5 +100,10 @@ public abstract class PatroniConnectionCmdlet : PatroniCmdlet
         }
     }
 
-    private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+    /// <summary>The REST API user for requests that change the cluster; none for cmdlets that only read.</summary>
+    private protected virtual System.Net.NetworkCredential? ApiNetworkCredential => null;
+
+    private protected virtual bool? ApiAllowCredentialOverHttp => null;
+
+    private protected bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 }

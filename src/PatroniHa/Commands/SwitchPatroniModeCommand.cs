@@ -15,7 +15,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Switch, "PatroniMode", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(PatroniHealth))]
-public sealed class SwitchPatroniModeCommand : PatroniConnectionCmdlet
+public sealed class SwitchPatroniModeCommand : PatroniSessionSettingsCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateSet("SingleNode", "PatroniHa")]

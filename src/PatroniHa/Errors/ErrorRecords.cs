@@ -13,6 +13,8 @@ internal static class ErrorRecords
     public const string SessionNameInUseId = "PatroniSessionNameInUse";
     public const string SandboxNotFoundId = "PatroniSandboxNotFound";
     public const string UnexpectedId = "PatroniUnexpectedError";
+    public const string ConfigurationEmptyId = "PatroniConfigurationEmpty";
+    public const string ReadPolicyNeedsReadOnlyId = "PatroniReadPolicyNeedsReadOnly";
 
     public static ErrorRecord From(PatroniHaException ex) =>
         new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
@@ -32,11 +34,18 @@ internal static class ErrorRecords
         $"No sandbox started in this runspace lives at '{path}'. Sandboxes end with the runspace that " +
         "started them; pipe Start-PatroniSandbox's result to Stop-PatroniSandbox.", path);
 
+    public static ErrorRecord ReadPolicyNeedsReadOnly() => Create(ReadPolicyNeedsReadOnlyId, ErrorCategory.InvalidArgument,
+        "-Consistency, -MaxLagBytes, -MaxLagSec, -PreferTag, -RequireTag, -ReplicaChoice, -MaxWaitMs and -AfterLsn route " +
+        "read-only queries: add -ReadOnly (writes always run on the leader).");
+
     /// <summary>A failed Switch-PatroniMode: the session keeps its old mode; the cause keeps its own id in the message.</summary>
     public static ErrorRecord ModeSwitchFailed(string session, string from, object to, PatroniHaException cause) =>
         From(new PatroniHaException(PatroniErrorIds.ModeSwitchFailed, cause.Kind,
             $"Could not switch session '{session}' to {to}; it stays in {from} mode and keeps working. " +
             $"Cause ({cause.ErrorId}): {cause.Message}", session, cause));
+
+    public static ErrorRecord ConfigurationEmpty() => Create(ConfigurationEmptyId, ErrorCategory.InvalidArgument,
+        "Nothing to change: give -Setting and/or -Parameter with at least one key (a $null value removes a key).");
 
     /// <summary>A failure the engine did not turn into a PatroniHaException: still a record, never a raw exception.</summary>
     public static ErrorRecord Unexpected(Exception ex) => ex is IContainsErrorRecord { ErrorRecord: { } record }
@@ -67,6 +76,9 @@ internal static class ErrorRecords
         FailureKind.PermissionDenied => ErrorCategory.PermissionDenied,
         FailureKind.AuthenticationError => ErrorCategory.AuthenticationError,
         FailureKind.SecurityError => ErrorCategory.SecurityError,
+        FailureKind.ResourceExists => ErrorCategory.ResourceExists,
+        FailureKind.ResourceBusy => ErrorCategory.ResourceBusy,
+        FailureKind.NotImplemented => ErrorCategory.NotImplemented,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -47,6 +47,12 @@ public sealed class PatroniSession
     /// <summary>The leader as the monitor last saw it; null in single-node mode or when there is none.</summary>
     internal string? Leader => Engine.Backend is PatroniBackend p ? p.Monitor.Current?.Leader?.Name : null;
 
+    /// <summary>
+    /// An LSN at or after the commit of this session's newest write, as 'X/Y@timeline' (Patroni mode). Hand it to
+    /// another process's Invoke-PatroniQuery -ReadOnly -AfterLsn so its read sees the write.
+    /// </summary>
+    public string? LastCommitLsn => Engine.Reads.LastCommit?.ToString();
+
     public bool IsDefault { get; internal set; }
 
     public DateTimeOffset ConnectedAt { get; }

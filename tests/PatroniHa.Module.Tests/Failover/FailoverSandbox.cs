@@ -19,9 +19,9 @@ public sealed class FailoverSandbox : IDisposable
     {
     }
 
-    internal FailoverSandbox(string name, bool synchronous = false)
+    internal FailoverSandbox(string name, bool synchronous = false, int nodes = 3)
     {
-        _sandbox = new OwnedSandbox($"Start-PatroniSandbox -Nodes 3 -Name {name}{(synchronous ? " -SynchronousMode" : "")}");
+        _sandbox = new OwnedSandbox($"Start-PatroniSandbox -Nodes {nodes} -Name {name}{(synchronous ? " -SynchronousMode" : "")}");
     }
 
     public PSObject Sandbox => _sandbox.Info;

@@ -12,7 +12,11 @@ public class ModuleLoadingTests
         "Connect-PatroniCluster", "Disconnect-PatroniCluster", "Get-PatroniSession", "Get-PatroniTopology",
         "Invoke-PatroniQuery", "Get-PatroniHealth", "Start-PatroniSandbox", "Stop-PatroniSandbox",
         "Switch-PatroniMode", "Test-PatroniFailover", "Invoke-PatroniSwitchover", "Invoke-PatroniFailover",
-        "Measure-PatroniWorkload",
+        "Measure-PatroniWorkload", "Test-PatroniMigration", "Get-PatroniReadStatistics",
+        "Get-PatroniHistory", "Get-PatroniConfiguration", "Set-PatroniConfiguration", "Suspend-PatroniCluster",
+        "Resume-PatroniCluster", "Restart-PatroniMember", "Clear-PatroniScheduledRestart",
+        "Clear-PatroniScheduledSwitchover", "Invoke-PatroniReload", "Invoke-PatroniReinitialize",
+        "Wait-PatroniCluster", "Restart-PatroniCluster",
     ];
 
     [Fact]
