@@ -2,13 +2,16 @@
 # Installs what the integration tests need (etcd, Patroni, PostgreSQL from Debian/Ubuntu packages) and makes
 # sure the packages' own services are not running: the tests start private clusters on free loopback ports,
 # and a default etcd on 2379 or PostgreSQL on 5432 would only confuse someone reading the process list.
-# Safe to run again; quiet on success, prints apt's output and fails on error.
+# Then restores, from NuGet and pinned, real PowerShell (the `PowerShell` dotnet tool in .config/dotnet-tools.json,
+# run as `dotnet pwsh`) and Pester (tools/Pester/Pester.csproj). The PowerShell Gallery is never asked.
+# Safe to run again; quiet on success, prints apt's/dotnet's output and fails on error.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 packages=(postgresql patroni etcd-server)
 
 if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo -n); fi
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -71,4 +74,15 @@ if pgrep -x etcd -u etcd >/dev/null 2>&1; then
   echo "install-deps: the packaged etcd service is still running (user etcd); stop it" >&2
   exit 1
 fi
-echo "install-deps: etcd $(etcd --version | head -n1 | awk '{print $3}'), $(patroni --version), PostgreSQL $(ls /usr/lib/postgresql | sort -n | tail -n1) ready"
+# pwsh and Pester, pinned, from NuGet (no root needed: they land in the NuGet package folder).
+for step in "dotnet tool restore" "dotnet restore tools/Pester"; do
+  if ! $step >"$log" 2>&1; then
+    echo "install-deps: '$step' failed:" >&2
+    cat "$log" >&2
+    exit 1
+  fi
+done
+pwsh_version=$(dotnet pwsh -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()')
+pester_version=$(sed -n 's:.*<PesterVersion>\(.*\)</PesterVersion>.*:\1:p' tools/Pester/Pester.csproj)
+
+echo "install-deps: etcd $(etcd --version | head -n1 | awk '{print $3}'), $(patroni --version), PostgreSQL $(ls /usr/lib/postgresql | sort -n | tail -n1), pwsh $pwsh_version, Pester $pester_version ready"

@@ -1,13 +1,15 @@
-#Requires -Modules PatroniHa
+#Requires -Version 7.4
 # The seed's "Test 3: Failover Simulation" and a planned switchover as a Pester 5 suite, to run against a
 # staging cluster after migrating from single-node to Patroni HA:
 #
 #   $data = @{ ApiEndpoint = 'node1:8008', 'node2:8008', 'node3:8008'; Credential = Get-Credential }
 #   Invoke-Pester -Container (New-PesterContainer -Path ./tests/Pester/PatroniHa.Failover.Tests.ps1 -Data $data) -ExcludeTag Manual
 #
+# Without -ApiEndpoint it starts a local 3-member sandbox cluster (needs postgresql, patroni, etcd-server).
+# It uses this checkout's build (out/PatroniHa) when there is one, else the installed PatroniHa module.
 # The 'Manual' test waits while you stop PostgreSQL on the primary (sudo systemctl stop postgresql).
 param(
-    [string[]] $ApiEndpoint = @('localhost:8008'),
+    [string[]] $ApiEndpoint,
     [pscredential] $Credential,
     # Patroni's restapi.authentication user, if POST /switchover needs one.
     [pscredential] $ApiCredential,
@@ -15,20 +17,29 @@ param(
 )
 
 BeforeAll {
+    $built = Join-Path $PSScriptRoot '../../out/PatroniHa/PatroniHa.psd1'
+    Import-Module $(if (Test-Path $built) { $built } else { 'PatroniHa' })
+    if (-not $ApiEndpoint) {
+        $script:sandbox = Start-PatroniSandbox -Nodes 3 -Name failover-tests
+        $ApiEndpoint = $sandbox.ApiEndpoint
+        $Credential = $sandbox.Credential
+    }
     $session = Connect-PatroniCluster -ApiEndpoint $ApiEndpoint -Credential $Credential -Name failover-tests
     $api = @{}
     if ($ApiCredential) { $api.ApiCredential = $ApiCredential }
 }
 
 AfterAll {
-    $session | Disconnect-PatroniCluster
+    if ($session) { $session | Disconnect-PatroniCluster }
+    if ($script:sandbox) { $script:sandbox | Stop-PatroniSandbox -Confirm:$false }
 }
 
 Describe 'Failover readiness' {
     It 'could fail over right now' {
         $ready = Test-PatroniFailover -Session $session
-        $ready.Failed.Detail | Should -BeNullOrEmpty
+        $ready.Failed | ForEach-Object Detail | Should -BeNullOrEmpty
         $ready.Passed | Should -BeTrue
+        $ready.Cluster | Should -Not -BeNullOrEmpty
     }
 }
 
@@ -40,6 +51,10 @@ Describe 'Planned switchover under a probe workload' {
         $drill.WritesLost | Should -Be 0
         $drill.WritesDuplicated | Should -Be 0
         $drill.Passed | Should -BeTrue
+        # The probe's own failures during the switchover are the drill's, not the session's user traffic.
+        (Get-PatroniHealth -Session $session).Statistics.Errors | Should -Be 0
+        # The module's table view shows it.
+        $drill | Format-Table | Out-String -Width 250 | Should -Match 'OldPrimary\s+NewPrimary'
     }
 
     It 'switches back with Invoke-PatroniSwitchover' {

@@ -20,8 +20,10 @@ param(
 )
 
 BeforeAll {
-    $script:moduleManifest = Join-Path $PSScriptRoot '../../out/PatroniHa/PatroniHa.psd1'
-    Import-Module $moduleManifest -Force
+    # This checkout's build (out/PatroniHa) when there is one, else the installed PatroniHa module.
+    $built = Join-Path $PSScriptRoot '../../out/PatroniHa/PatroniHa.psd1'
+    Import-Module $(if (Test-Path $built) { $built } else { 'PatroniHa' })
+    $script:moduleManifest = Join-Path (Get-Module PatroniHa).ModuleBase 'PatroniHa.psd1'
 
     if (-not $ApiEndpoint) {
         $script:sandbox = Start-PatroniSandbox -Nodes 3 -SynchronousMode

@@ -75,8 +75,13 @@ public sealed class DrillApi : IDisposable
     }
 
     /// <summary>GET /cluster from the first endpoint that answers.</summary>
-    public async Task<ClusterSnapshot> GetClusterAsync(CancellationToken ct) =>
-        await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetClusterAsync(e, c), CannotReach, ct).ConfigureAwait(false);
+    public async Task<ClusterSnapshot> GetClusterAsync(CancellationToken ct)
+    {
+        ClusterSnapshot snapshot = await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetClusterAsync(e, c), CannotReach, ct)
+            .ConfigureAwait(false);
+        // Patroni 3.0.x leaves the scope out of /cluster; the session's monitor has it (from /patroni).
+        return snapshot.Scope is null ? snapshot with { Scope = Backend.Monitor.Current?.Scope } : snapshot;
+    }
 
     /// <summary>GET /config from the first endpoint that answers.</summary>
     public async Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct) =>

@@ -7,8 +7,9 @@ namespace PatroniHa.Engine.Drills;
 
 /// <summary>
 /// The drill's table: one row per probe write, numbered. Every statement goes through the session's normal
-/// executor, so the drill measures what users of the session get. No unique key on purpose: a write committed
-/// twice must show up as two rows.
+/// executor, so the drill measures what users of the session get; none counts in the session's Statistics
+/// (the drill's traffic is not the user's). No unique key on purpose: a write committed twice must show up as
+/// two rows.
 /// </summary>
 public sealed class ProbeTable
 {
@@ -33,6 +34,7 @@ public sealed class ProbeTable
         {
             Shape = QueryShape.NonQuery,
             Idempotent = true,
+            CountInStatistics = false,
         }, null, ct).ConfigureAwait(false);
         return table;
     }
@@ -45,6 +47,7 @@ public sealed class ProbeTable
             Parameters = new Dictionary<string, object?> { ["seq"] = seq },
             Shape = QueryShape.NonQuery,
             TimeoutSeconds = timeoutSeconds,
+            CountInStatistics = false,
         }, null, ct).ConfigureAwait(false);
         return r.Server.Name;
     }
@@ -57,6 +60,7 @@ public sealed class ProbeTable
             ReadOnly = true,
             Shape = QueryShape.Scalar,
             TimeoutSeconds = timeoutSeconds,
+            CountInStatistics = false,
         }, null, ct).ConfigureAwait(false);
         return r.Server.Name;
     }
@@ -69,6 +73,7 @@ public sealed class ProbeTable
         {
             Idempotent = true,
             TimeoutSeconds = 60,
+            CountInStatistics = false,
         }, sink, ct).ConfigureAwait(false);
         return (sink.Rows, r.Server.Name);
     }
@@ -80,6 +85,7 @@ public sealed class ProbeTable
         {
             Shape = QueryShape.NonQuery,
             Idempotent = true,
+            CountInStatistics = false,
         }, null, ct).ConfigureAwait(false);
     }
 

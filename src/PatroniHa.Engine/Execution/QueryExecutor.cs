@@ -69,22 +69,25 @@ public sealed class QueryExecutor
             QueryResult result = await pipeline.ExecuteAsync(
                 static (ctx, state) => state.Executor.RunOnceAsync(state.Attempt, ctx.CancellationToken),
                 context, (Executor: this, Attempt: attempt)).ConfigureAwait(false);
-            if (request.ReadOnly)
+            if (request.CountInStatistics && request.ReadOnly)
                 _stats.CountRead();
-            else
+            else if (request.CountInStatistics)
                 _stats.CountWrite();
             return result;
         }
         catch (RetryableFailure last)
         {
-            _stats.CountError();
+            // A statement the caller stopped (Ctrl+C, Select-Object -First) did not fail: not an error.
+            if (request.CountInStatistics && !ct.IsCancellationRequested)
+                _stats.CountError();
             if (ct.IsCancellationRequested)
                 throw QueryErrors.Canceled(request, last);
             throw QueryErrors.GaveUp(last, !request.ReadOnly, timeout);
         }
         catch
         {
-            _stats.CountError();
+            if (request.CountInStatistics && !ct.IsCancellationRequested)
+                _stats.CountError();
             throw;
         }
         finally

@@ -28,6 +28,12 @@ public sealed record QueryRequest(string Sql)
     /// <summary>The caller promises running the statement twice is harmless, so an unknown outcome may be retried.</summary>
     public bool Idempotent { get; init; }
 
+    /// <summary>
+    /// Counts in the session's Statistics (reads, writes, errors). Off for a drill's probe statements: they are
+    /// the drill's traffic, not the user's, and their expected failures during a switchover are in the drill's result.
+    /// </summary>
+    public bool CountInStatistics { get; init; } = true;
+
     /// <summary>Read routing for a read-only statement; null: the session's policy.</summary>
     public ReadPolicy? ReadPolicy { get; init; }
 

@@ -8,47 +8,53 @@ namespace PatroniHa.Commands;
 
 /// <summary>
 /// Base of every cmdlet: a cancellation token that Ctrl+C (StopProcessing) cancels, and a way to run engine
-/// work in the background while this thread writes what it produces to the pipeline.
+/// work while this thread writes what it produces to the pipeline.
 /// </summary>
-public abstract class PatroniCmdlet : PSCmdlet
+public abstract class PatroniCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
 
+    // Work left running when the pipeline stopped under it; the token source outlives it.
+    private Task? _abandoned;
+
     protected CancellationToken StopToken => _stopping.Token;
 
-    protected override void StopProcessing() => _stopping.Cancel();
+    protected override void StopProcessing()
+    {
+        try
+        {
+            _stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped after the command ended: nothing left to cancel.
+        }
+    }
 
     /// <summary>
-    /// Runs <paramref name="work"/> off the pipeline thread. Whatever it posts to the queue, and whatever the
-    /// session's monitor reports meanwhile, is written from this thread. Every failure becomes a terminating
-    /// ErrorRecord with a stable ErrorId.
+    /// Runs <paramref name="work"/> and writes whatever it posts to the queue, and whatever the session's monitor
+    /// reports meanwhile, from this thread. The work starts on this thread (no task or thread hop per call: a
+    /// statement that completes at once costs no more than the statement) and this thread serves the queue while
+    /// it waits. Every failure becomes a terminating ErrorRecord with a stable ErrorId.
     /// </summary>
     internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null)
     {
-        using var queue = new PipelineQueue();
+        var queue = new PipelineQueue(onPipelineStopped: StopProcessing);
         Action? onEvent = session is null ? null : () => queue.TryPost(() => WriteSessionEvents(session));
         if (onEvent is not null)
             session!.Events.Posted += onEvent;
-        Task<T> task = Task.Run(async () =>
-        {
-            try
-            {
-                return await work(queue, StopToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                queue.Complete();
-            }
-        });
+        Task<T>? task = null;
         try
         {
+            task = Start(work, queue, StopToken);
             queue.RunUntilComplete();
         }
         catch
         {
-            // The pipeline stopped (Ctrl+C, Select-Object -First …): stop the work too.
+            // The pipeline stopped (Ctrl+C, Select-Object -First …): stop the work too; what it still posts is dropped.
+            queue.Close();
             _stopping.Cancel();
-            _ = task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            _abandoned = task?.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
             throw;
         }
         finally
@@ -59,6 +65,11 @@ public abstract class PatroniCmdlet : PSCmdlet
                 WriteSessionEvents(session);
         }
 
+        if (queue.InlineFailure is { } stopped)
+        {
+            _abandoned = task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+            stopped.Throw();
+        }
         try
         {
             return task.GetAwaiter().GetResult();
@@ -76,6 +87,46 @@ public abstract class PatroniCmdlet : PSCmdlet
             // The engine should only throw PatroniHaException; anything else still leaves as a record.
             throw Terminate(ErrorRecords.Unexpected(ex));
         }
+    }
+
+    // Runs the work on this thread up to its first real wait, with no synchronization context, so a continuation
+    // can never need this (then blocked) thread; the queue completes however the work ends.
+    private static Task<T> Start<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, PipelineQueue queue,
+        CancellationToken ct)
+    {
+        SynchronizationContext? context = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            return RunToEnd(work, queue, ct);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(context);
+        }
+
+        static async Task<T> RunToEnd(Func<PipelineQueue, CancellationToken, Task<T>> work, PipelineQueue queue,
+            CancellationToken ct)
+        {
+            try
+            {
+                return await work(queue, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                queue.Complete();
+            }
+        }
+    }
+
+    /// <summary>PowerShell disposes a command when its pipeline ends; abandoned work keeps the token until it ends.</summary>
+    public void Dispose()
+    {
+        if (_abandoned is { IsCompleted: false } pending)
+            pending.ContinueWith(_ => _stopping.Dispose(), TaskScheduler.Default);
+        else
+            _stopping.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     internal void Run(Func<PipelineQueue, CancellationToken, Task> work, ClusterSession? session = null) =>

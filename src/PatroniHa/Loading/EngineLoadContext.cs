@@ -33,19 +33,32 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
 
     internal const string EngineAssemblyName = "PatroniHa.Engine";
 
-    private bool FrameworkShipsAtLeast(AssemblyName wanted)
+    private bool FrameworkShipsAtLeast(AssemblyName wanted) =>
+        !LoadsOwnCopy(wanted, name => FrameworkVersion(_frameworkDir, name));
+
+    /// <summary>
+    /// The decision, apart from the disk so it can be checked against another runtime's framework list: our copy
+    /// unless the runtime ships <paramref name="wanted"/> at the same or a newer version. On .NET 8 (PowerShell
+    /// 7.4) that loads our System.Diagnostics.DiagnosticSource 9.0 here; on .NET 9+ the runtime's copy is used.
+    /// </summary>
+    internal static bool LoadsOwnCopy(AssemblyName wanted, Func<string, Version?> frameworkVersion)
     {
-        string path = Path.Combine(_frameworkDir, wanted.Name + ".dll");
+        Version? shipped = frameworkVersion(wanted.Name!);
+        return shipped is null || (wanted.Version is not null && shipped < wanted.Version);
+    }
+
+    private static Version? FrameworkVersion(string frameworkDir, string name)
+    {
+        string path = Path.Combine(frameworkDir, name + ".dll");
         if (!File.Exists(path))
-            return false;
+            return null;
         try
         {
-            Version? shipped = AssemblyName.GetAssemblyName(path).Version;
-            return shipped is not null && (wanted.Version is null || shipped >= wanted.Version);
+            return AssemblyName.GetAssemblyName(path).Version;
         }
         catch (BadImageFormatException)
         {
-            return false; // not a managed assembly: ours is the one to use
+            return null; // not a managed assembly: ours is the one to use
         }
     }
 }
