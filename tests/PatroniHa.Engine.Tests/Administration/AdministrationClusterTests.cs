@@ -16,24 +16,8 @@ using Xunit.Sdk;
 namespace PatroniHa.Engine.Tests.Administration;
 
 /// <summary>One 3-node sandbox for the administration scenarios that change the cluster.</summary>
-public sealed class AdministrationSandbox(IMessageSink diagnostics) : IAsyncLifetime
-{
-    private SandboxCluster? _cluster;
-
-    public SandboxCluster Cluster => _cluster ?? throw new InvalidOperationException("not started");
-
-    public async Task InitializeAsync()
-    {
-        PrerequisiteCheck.EnsureSandboxBinaries();
-        _cluster = await SandboxCluster.StartAsync(new SandboxOptions { Scope = "admin" },
-            line => diagnostics.OnMessage(new DiagnosticMessage($"[admin sandbox] {line}")));
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null) await _cluster.DisposeAsync();
-    }
-}
+public sealed class AdministrationSandbox(IMessageSink diagnostics)
+    : SandboxClusterFixture(diagnostics, new SandboxOptions { Scope = "admin" });
 
 /// <summary>
 /// Rolling restart under a session's write workload, pause + leader kill, and reinitializing a replica, on one

@@ -13,7 +13,8 @@ public abstract class SandboxClusterFixture(IMessageSink diagnostics, SandboxOpt
     public SandboxCluster Cluster =>
         _cluster ?? throw new InvalidOperationException($"The sandbox cluster '{options.Scope}' is not started.");
 
-    public async Task InitializeAsync()
+    /// <summary>Starts the sandbox; a fixture that prepares more (tables, extensions) overrides and calls this first.</summary>
+    public virtual async Task InitializeAsync()
     {
         PrerequisiteCheck.EnsureSandboxBinaries();
         _cluster = await SandboxCluster.StartAsync(options,

@@ -15,27 +15,24 @@ namespace PatroniHa.Engine.Tests.Routing;
 /// nofailover (never the leader, never a reader). Tables: <c>rows</c> for data, <c>stall</c> only for the
 /// lock conflict that stalls a replica's replay (so reads of <c>rows</c> there never queue behind it).
 /// </summary>
-public sealed class ReadRoutingClusterFixture(IMessageSink diagnostics) : IAsyncLifetime
+public sealed class ReadRoutingClusterFixture(IMessageSink diagnostics) : SandboxClusterFixture(diagnostics, Options)
 {
-    private SandboxCluster? _cluster;
-
-    public SandboxCluster Cluster => _cluster ?? throw new InvalidOperationException("Not started.");
-
-    public async Task InitializeAsync()
+    private static readonly SandboxOptions Options = new()
     {
-        PrerequisiteCheck.EnsureSandboxBinaries();
-        _cluster = await SandboxCluster.StartAsync(new SandboxOptions
+        Scope = "reads",
+        Nodes = 4,
+        MemberTags = new Dictionary<string, IReadOnlyDictionary<string, object>>
         {
-            Scope = "reads",
-            Nodes = 4,
-            MemberTags = new Dictionary<string, IReadOnlyDictionary<string, object>>
-            {
-                ["n1"] = new Dictionary<string, object> { ["datacenter"] = "a" },
-                ["n2"] = new Dictionary<string, object> { ["datacenter"] = "b" },
-                ["n3"] = new Dictionary<string, object> { ["datacenter"] = "c" },
-                ["n4"] = new Dictionary<string, object> { ["datacenter"] = "d", ["noloadbalance"] = true, ["nofailover"] = true },
-            },
-        }, line => diagnostics.OnMessage(new DiagnosticMessage($"[reads sandbox] {line}")));
+            ["n1"] = new Dictionary<string, object> { ["datacenter"] = "a" },
+            ["n2"] = new Dictionary<string, object> { ["datacenter"] = "b" },
+            ["n3"] = new Dictionary<string, object> { ["datacenter"] = "c" },
+            ["n4"] = new Dictionary<string, object> { ["datacenter"] = "d", ["noloadbalance"] = true, ["nofailover"] = true },
+        },
+    };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
         await ExecuteAsync(Leader, "CREATE TABLE rows (id bigint PRIMARY KEY); CREATE TABLE stall (x int); INSERT INTO stall VALUES (1);" +
                                    "CREATE EXTENSION pg_walinspect;");
     }
@@ -97,12 +94,6 @@ public sealed class ReadRoutingClusterFixture(IMessageSink diagnostics) : IAsync
         }
         await holder.DisposeAsync();
         throw new XunitException($"WAL after the lock never reached {replica.Name}.");
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (_cluster is not null)
-            await _cluster.DisposeAsync();
     }
 
     public sealed class ReplayStall(NpgsqlConnection holder) : IAsyncDisposable
