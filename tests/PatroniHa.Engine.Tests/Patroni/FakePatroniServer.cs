@@ -40,7 +40,8 @@ public sealed class FakePatroniServer : IAsyncDisposable
 
     public ConcurrentQueue<FakeRequest> Requests { get; } = new();
 
-    public ConcurrentQueue<X509Certificate?> ClientCertificates { get; } = new();
+    /// <summary>The subject of each client certificate presented (null: none). Kept as text: SslStream disposes the certificate with the connection.</summary>
+    public ConcurrentQueue<string?> ClientCertificateSubjects { get; } = new();
 
     public static FakePatroniServer Json(string body) => new(_ => new FakeResponse(200, body));
 
@@ -83,7 +84,7 @@ public sealed class FakePatroniServer : IAsyncDisposable
                 {
                     var ssl = new SslStream(stream, false, (_, c, _, _) =>
                     {
-                        ClientCertificates.Enqueue(c);
+                        ClientCertificateSubjects.Enqueue(c?.Subject);
                         return !_requireClientCertificate || c is not null;
                     });
                     await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
