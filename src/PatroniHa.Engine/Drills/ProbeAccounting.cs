@@ -13,11 +13,13 @@ public enum ProbeWriteOutcome
 }
 
 /// <summary>One probe write: its number, what the session said, when (Stopwatch ticks) and where it ran.</summary>
+/// <param name="Error">The failure's message (for test output and diagnostics; never shown with secrets).</param>
 public sealed record ProbeWrite(long Seq, ProbeWriteOutcome Outcome, long StartedAt, long EndedAt, string? Server,
-    string? ErrorId = null);
+    string? ErrorId = null, string? Error = null);
 
 /// <summary>One probe read.</summary>
-public sealed record ProbeRead(bool Succeeded, long StartedAt, long EndedAt, string? Server, string? ErrorId = null);
+public sealed record ProbeRead(bool Succeeded, long StartedAt, long EndedAt, string? Server, string? ErrorId = null,
+    string? Error = null);
 
 /// <summary>What the probe table says about the writes the session acknowledged.</summary>
 /// <param name="Lost">Acknowledged writes whose row is missing.</param>
@@ -88,13 +90,23 @@ public static class ProbeAccounting
     /// </summary>
     public static TimeSpan LongestGap(IEnumerable<long> successEnds, long from, long to)
     {
-        long previous = from, longest = 0;
+        var (start, end) = LongestGapSpan(successEnds, from, to);
+        return TimeSpan.FromSeconds((double)(end - start) / System.Diagnostics.Stopwatch.Frequency);
+    }
+
+    /// <summary>Where <see cref="LongestGap"/> lies: its start and end (Stopwatch ticks).</summary>
+    public static (long From, long To) LongestGapSpan(IEnumerable<long> successEnds, long from, long to)
+    {
+        long previous = from;
+        (long, long) longest = (from, from);
         foreach (long end in successEnds.Where(e => e >= from && e <= to).Order())
         {
-            longest = Math.Max(longest, end - previous);
+            if (end - previous > longest.Item2 - longest.Item1)
+                longest = (previous, end);
             previous = end;
         }
-        longest = Math.Max(longest, to - previous);
-        return TimeSpan.FromSeconds((double)longest / System.Diagnostics.Stopwatch.Frequency);
+        if (to - previous > longest.Item2 - longest.Item1)
+            longest = (previous, to);
+        return longest;
     }
 }

@@ -39,13 +39,21 @@ public sealed class ProbeTable
         return table;
     }
 
-    /// <summary>Writes row <paramref name="seq"/> on the leader; returns the member that took it.</summary>
-    public async Task<string> InsertAsync(long seq, int timeoutSeconds, CancellationToken ct)
+    /// <summary>
+    /// Writes row <paramref name="seq"/> on the leader; returns the member that took it. With
+    /// <paramref name="idempotent"/> the insert skips a number already there, so the session may re-run it
+    /// after a lost answer (and must then not report "outcome unknown").
+    /// </summary>
+    public async Task<string> InsertAsync(long seq, int timeoutSeconds, CancellationToken ct, bool idempotent = false)
     {
-        QueryResult r = await _session.ExecuteAsync(new QueryRequest($"INSERT INTO {Name} (seq) VALUES (@seq)")
+        string sql = idempotent
+            ? $"INSERT INTO {Name} (seq) SELECT @seq WHERE NOT EXISTS (SELECT 1 FROM {Name} WHERE seq = @seq)"
+            : $"INSERT INTO {Name} (seq) VALUES (@seq)";
+        QueryResult r = await _session.ExecuteAsync(new QueryRequest(sql)
         {
             Parameters = new Dictionary<string, object?> { ["seq"] = seq },
             Shape = QueryShape.NonQuery,
+            Idempotent = idempotent,
             TimeoutSeconds = timeoutSeconds,
             CountInStatistics = false,
         }, null, ct).ConfigureAwait(false);

@@ -7,11 +7,12 @@ namespace PatroniHa.Engine.Drills;
 /// A writer and a reader running back to back (with a short pause) through the session while the drill
 /// changes the cluster. Stopping lets the statement in flight finish, so its outcome is known.
 /// </summary>
-public sealed class ProbeWorkload
+public sealed class ProbeWorkload : IAsyncDisposable
 {
     private readonly ProbeTable _table;
     private readonly TimeSpan _pause;
     private readonly int _timeoutSeconds;
+    private readonly bool _idempotent;
     private readonly object _gate = new();
     private readonly List<ProbeWrite> _writes = [];
     private readonly List<ProbeRead> _reads = [];
@@ -20,11 +21,14 @@ public sealed class ProbeWorkload
     private Task _reader = Task.CompletedTask;
     private long _seq;
 
-    public ProbeWorkload(ProbeTable table, TimeSpan pause, int statementTimeoutSeconds = 10)
+    /// <param name="idempotentWrites">Mark each insert idempotent (it skips a number already there), so the
+    /// session re-runs it where a plain insert would be "outcome unknown".</param>
+    public ProbeWorkload(ProbeTable table, TimeSpan pause, int statementTimeoutSeconds = 10, bool idempotentWrites = false)
     {
         _table = table;
         _pause = pause;
         _timeoutSeconds = statementTimeoutSeconds;
+        _idempotent = idempotentWrites;
     }
 
     public long StartedAt { get; private set; }
@@ -73,6 +77,9 @@ public sealed class ProbeWorkload
             StoppedAt = Stopwatch.GetTimestamp();
     }
 
+    /// <summary>Stops the loops if nobody did (a test that failed half-way).</summary>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
     /// <summary>Waits until a write that started after <paramref name="since"/> was acknowledged by <paramref name="member"/>.</summary>
     public Task<ProbeWrite?> WaitForWriteAsync(string member, long since, TimeSpan timeout, CancellationToken ct) =>
         WaitForAsync(() => Writes.FirstOrDefault(w => w.StartedAt >= since && w.Outcome == ProbeWriteOutcome.Acknowledged && w.Server == member),
@@ -104,16 +111,16 @@ public sealed class ProbeWorkload
             ProbeWrite write;
             try
             {
-                string server = await _table.InsertAsync(seq, _timeoutSeconds, ct).ConfigureAwait(false);
+                string server = await _table.InsertAsync(seq, _timeoutSeconds, ct, _idempotent).ConfigureAwait(false);
                 write = new ProbeWrite(seq, ProbeWriteOutcome.Acknowledged, start, Stopwatch.GetTimestamp(), server);
             }
             catch (PatroniHaException e) when (e.ErrorId is PatroniErrorIds.CommitOutcomeUnknown or PatroniErrorIds.QueryCanceled)
             {
-                write = new ProbeWrite(seq, ProbeWriteOutcome.OutcomeUnknown, start, Stopwatch.GetTimestamp(), null, e.ErrorId);
+                write = new ProbeWrite(seq, ProbeWriteOutcome.OutcomeUnknown, start, Stopwatch.GetTimestamp(), null, e.ErrorId, e.Message);
             }
             catch (PatroniHaException e)
             {
-                write = new ProbeWrite(seq, ProbeWriteOutcome.Failed, start, Stopwatch.GetTimestamp(), null, e.ErrorId);
+                write = new ProbeWrite(seq, ProbeWriteOutcome.Failed, start, Stopwatch.GetTimestamp(), null, e.ErrorId, e.Message);
             }
             catch (OperationCanceledException)
             {
@@ -122,7 +129,7 @@ public sealed class ProbeWorkload
             catch (Exception e)
             {
                 // Never let a probe loop die on something unexpected: record it as unknown (safest for accounting).
-                write = new ProbeWrite(seq, ProbeWriteOutcome.OutcomeUnknown, start, Stopwatch.GetTimestamp(), null, e.GetType().Name);
+                write = new ProbeWrite(seq, ProbeWriteOutcome.OutcomeUnknown, start, Stopwatch.GetTimestamp(), null, e.GetType().Name, e.Message);
             }
             lock (_gate)
                 _writes.Add(write);
@@ -143,11 +150,11 @@ public sealed class ProbeWorkload
             }
             catch (PatroniHaException e)
             {
-                read = new ProbeRead(false, start, Stopwatch.GetTimestamp(), null, e.ErrorId);
+                read = new ProbeRead(false, start, Stopwatch.GetTimestamp(), null, e.ErrorId, e.Message);
             }
             catch (Exception e)
             {
-                read = new ProbeRead(false, start, Stopwatch.GetTimestamp(), null, e.GetType().Name);
+                read = new ProbeRead(false, start, Stopwatch.GetTimestamp(), null, e.GetType().Name, e.Message);
             }
             lock (_gate)
                 _reads.Add(read);

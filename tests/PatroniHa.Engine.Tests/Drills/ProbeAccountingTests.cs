@@ -62,4 +62,13 @@ public sealed class ProbeAccountingTests
         Assert.Equal(4.0, ProbeAccounting.LongestGap([1 * f], 0, 5 * f).TotalSeconds, 3);
         Assert.Equal(5.0, ProbeAccounting.LongestGap([], 0, 5 * f).TotalSeconds, 3);
     }
+
+    [Fact]
+    public void The_longest_gap_says_where_it_lies()
+    {
+        long f = Stopwatch.Frequency;
+        Assert.Equal((2 * f, 5 * f), ProbeAccounting.LongestGapSpan([1 * f, 2 * f, 5 * f, 6 * f], 0, 7 * f));
+        Assert.Equal((1 * f, 5 * f), ProbeAccounting.LongestGapSpan([1 * f], 0, 5 * f));
+        Assert.Equal((0L, 5 * f), ProbeAccounting.LongestGapSpan([], 0, 5 * f));
+    }
 }

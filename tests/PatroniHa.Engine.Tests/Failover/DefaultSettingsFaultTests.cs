@@ -64,6 +64,45 @@ public sealed class DefaultSettingsFaultTests(AsyncClusterFixture fixture, ITest
         Assert.DoesNotContain(result.Writes, w => w.Outcome == ProbeWriteOutcome.Acknowledged && w.Server != result.OldLeader);
     }
 
+    // The faults LeaderKillTests and ResilienceTests check with 1 s health checks on a synchronous cluster,
+    // here with what users get.
+    [Fact]
+    public async Task LeaderKilledWithSigkill_NoAcknowledgedWriteLost()
+    {
+        FaultResult result = await RunAsync(FaultScenario.LeaderKilled);
+        Assert.NotEqual(result.OldLeader, result.FinalLeader);
+    }
+
+    [Fact]
+    public async Task PlannedSwitchover_NoAcknowledgedWriteLostOrReplayed()
+    {
+        FaultResult result = await RunAsync(FaultScenario.Switchover);
+        Assert.NotEqual(result.OldLeader, result.FinalLeader);
+    }
+
+    [Fact]
+    public async Task ReplicaDown_WritesGoOnWithoutFailing()
+    {
+        FaultResult result = await RunAsync(FaultScenario.ReplicaDown);
+        Assert.Equal(result.OldLeader, result.FinalLeader);
+        Assert.True(result.Account.Failed == 0 && result.Account.OutcomeUnknown == 0, result.Summary);
+    }
+
+    [Fact]
+    public async Task OneRestEndpointDown_WritesGoOnWithoutFailing()
+    {
+        FaultResult result = await RunAsync(FaultScenario.OneRestEndpointDown);
+        Assert.Equal(result.OldLeader, result.FinalLeader);
+        Assert.True(result.Account.Failed == 0 && result.Account.OutcomeUnknown == 0, result.Summary);
+    }
+
+    [Fact]
+    public async Task EveryRestEndpointDown_NoAcknowledgedWriteLost()
+    {
+        FaultResult result = await RunAsync(FaultScenario.AllRestEndpointsDown);
+        Assert.Equal(result.OldLeader, result.FinalLeader);
+    }
+
     private static readonly ClusterOptions Defaults = new();
 
     private async Task<FaultResult> RunAsync(FaultScenario scenario, Func<FaultContext, Task>? whileHeld = null)

@@ -1,3 +1,4 @@
+using PatroniHa.Engine.Drills;
 using PatroniHa.Engine.Sessions;
 using Xunit;
 
@@ -18,23 +19,23 @@ internal static class FailoverAssertions
 
     /// <summary>The leader moved once: counted, announced with the seed's two messages, writes went on there.</summary>
     public static void AssertLeaderChangeSeen(ClusterSession session, List<SessionEvent> events, string newLeaderAddress,
-        ProbeWorkload workload, string newLeader, string description)
+        ProbeVerdict verdict, string newLeader, string description)
     {
         string log = string.Join(Environment.NewLine, events.Select(e => $"  {e.At:HH:mm:ss.fff} {e.Kind} {e.Message}"));
         Assert.True(session.Statistics.Failovers >= 1, $"Statistics.Failovers = {session.Statistics.Failovers}\n{log}");
         Assert.Contains(events, e => e.Message == Detecting);
         Assert.Contains(events, e => e.Message == CompletePrefix + newLeaderAddress);
-        WriteRecord last = workload.Writes.Last(w => w.Outcome == WriteOutcome.Acknowledged);
+        ProbeWrite last = verdict.Writes.Last(w => w.Outcome == ProbeWriteOutcome.Acknowledged);
         Assert.True(last.Server == newLeader, $"last write went to {last.Server}, not {newLeader}\n{description}");
     }
 
     /// <summary>Reads never failed and kept being served while writes could not be.</summary>
-    public static void AssertReadsKeptGoing(ProbeWorkload workload, string description)
+    public static void AssertReadsKeptGoing(ProbeVerdict verdict, string description)
     {
-        Assert.True(workload.Reads.All(r => r.Ok), $"reads failed\n{description}");
-        var (wf, wt) = workload.LongestWriteGap();
-        var (rf, rt) = workload.LongestReadGap();
-        Assert.True(workload.ReadsOkBetween(wf, wt) > 0, $"no read succeeded during the write outage\n{description}");
+        Assert.True(verdict.Reads.All(r => r.Succeeded), $"reads failed\n{description}");
+        var (wf, wt) = verdict.WriteGap;
+        var (rf, rt) = verdict.ReadGap;
+        Assert.True(verdict.ReadsOkBetween(wf, wt) > 0, $"no read succeeded during the write outage\n{description}");
         Assert.True(rt - rf < wt - wf, $"reads stopped longer than writes\n{description}");
     }
 }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using PatroniHa.Engine.Configuration;
+using PatroniHa.Engine.Drills;
 using PatroniHa.Engine.Health;
 using PatroniHa.Engine.Patroni;
 using PatroniHa.Engine.Sandbox;
@@ -17,8 +19,10 @@ public sealed class ResilienceClusterFixture(IMessageSink diagnostics) : Sandbox
     new SandboxOptions { Nodes = 3, SynchronousMode = true, Scope = "fo-shared", Ttl = 20 });
 
 /// <summary>
-/// Under continuous writes and reads: a planned switchover, a replica stopped, one REST endpoint silent,
-/// every REST endpoint silent. Each test leaves the cluster healthy for the next.
+/// Under continuous writes and reads (the shipped probe workload): a planned switchover, a replica stopped, one
+/// REST endpoint silent, every REST endpoint silent. Each test leaves the cluster healthy for the next. These run
+/// synchronous with 1 s health checks to check what only fast checks show (refreshes per second, the lease's end);
+/// the same faults with the default settings on an asynchronous cluster: DefaultSettingsFaultTests.
 /// </summary>
 [Collection(OwnClusterCollection.Name)]
 public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutputHelper output)
@@ -31,20 +35,20 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
     {
         string oldName = await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
         await using ClusterSession session = await ConnectAsync();
-        await using var workload = new ProbeWorkload(session, "probe_switchover", withIdempotentWriter: true);
-        await workload.StartAsync();
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 100, TimeSpan.FromSeconds(30));
+        ProbeTable table = await ProbeTable.CreateAsync(session, CancellationToken.None, "probe_switchover");
+        ProbeTable idempotentTable = await ProbeTable.CreateAsync(session, CancellationToken.None, "probe_switchover_idem");
+        await using ProbeWorkload workload = StartProbe(table);
+        await using ProbeWorkload idempotentWorkload = StartProbe(idempotentTable, idempotent: true);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 100, TimeSpan.FromSeconds(30));
 
         using var rest = new PatroniRestClient(new PatroniApiOptions { Endpoints = [Cluster[oldName].ApiUrl.ToString()] });
         SwitchoverOutcome outcome = await rest.SwitchoverAsync(Cluster[oldName].ApiUrl, oldName, null, null, CancellationToken.None);
         output.WriteLine($"switchover: {outcome}");
         string newName = await Cluster.WaitForNewLeaderAsync(oldName, TimeSpan.FromSeconds(60));
-        await workload.WaitForAcknowledgedWritesAsync(s => s == newName, 100, TimeSpan.FromSeconds(60));
-        await workload.StopAsync();
-
-        Verdict verdict = await workload.VerifyAsync(Cluster, Cluster[newName]);
-        Verdict idempotent = await workload.VerifyAsync(Cluster, Cluster[newName], workload.IdempotentTable, workload.IdempotentWrites);
-        string description = workload.Describe(verdict);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, s => s == newName, 100, TimeSpan.FromSeconds(60));
+        ProbeVerdict verdict = await ProbeVerdict.StopAndVerifyAsync(workload, table, newName);
+        ProbeVerdict idempotent = await ProbeVerdict.StopAndVerifyAsync(idempotentWorkload, idempotentTable, newName);
+        string description = verdict.Describe() + "idempotent " + idempotent.Describe();
         var events = FailoverAssertions.Drain(session);
         output.WriteLine($"{oldName} → {newName}; {session.Statistics}");
         output.WriteLine(description);
@@ -52,11 +56,11 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
 
         verdict.AssertSafe(description);
         idempotent.AssertSafe(description);
-        Assert.True(idempotent.Unknown.Count == 0, description);
-        Assert.True(verdict.Failed.Count == 0 && idempotent.Failed.Count == 0, "a write gave up\n" + description);
-        Assert.True(verdict.Unknown.Count <= 3, $"too many outcome-unknown writes\n{description}");
-        FailoverAssertions.AssertLeaderChangeSeen(session, events, session.Backend.Writer!.Address, workload, newName, description);
-        FailoverAssertions.AssertReadsKeptGoing(workload, description);
+        Assert.True(!idempotent.Unknown.Any(), description);
+        Assert.True(!verdict.Failed.Any() && !idempotent.Failed.Any(), "a write gave up\n" + description);
+        Assert.True(verdict.Unknown.Count() <= 3, $"too many outcome-unknown writes\n{description}");
+        FailoverAssertions.AssertLeaderChangeSeen(session, events, session.Backend.Writer!.Address, verdict, newName, description);
+        FailoverAssertions.AssertReadsKeptGoing(verdict, description);
 
         await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
     }
@@ -66,28 +70,26 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
     {
         string leader = await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
         await using ClusterSession session = await ConnectAsync();
-        await using var workload = new ProbeWorkload(session, "probe_replica");
-        await workload.StartAsync();
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 100, TimeSpan.FromSeconds(30));
+        ProbeTable table = await ProbeTable.CreateAsync(session, CancellationToken.None, "probe_replica");
+        await using ProbeWorkload workload = StartProbe(table);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 100, TimeSpan.FromSeconds(30));
 
         SandboxMember replica = Cluster.Members.First(m => m.Name != leader);
         await replica.StopAsync();
         Assert.True(SpinWait.SpinUntil(() => replica.PostgresPid is null, 15_000), "PostgreSQL of the stopped replica is gone");
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 200, TimeSpan.FromSeconds(30));
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 200, TimeSpan.FromSeconds(30));
         await replica.StartAsync();
         await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 50, TimeSpan.FromSeconds(30));
-        await workload.StopAsync();
-
-        Verdict verdict = await workload.VerifyAsync(Cluster, Cluster[leader]);
-        string description = workload.Describe(verdict);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 50, TimeSpan.FromSeconds(30));
+        ProbeVerdict verdict = await ProbeVerdict.StopAndVerifyAsync(workload, table, leader);
+        string description = verdict.Describe();
         output.WriteLine($"stopped {replica.Name}; {session.Statistics}");
         output.WriteLine(description);
         verdict.AssertSafe(description);
-        Assert.True(verdict.Unknown.Count == 0 && verdict.Failed.Count == 0, description);
-        Assert.True(workload.Reads.All(r => r.Ok), description);
+        Assert.True(!verdict.Unknown.Any() && !verdict.Failed.Any(), description);
+        Assert.True(verdict.Reads.All(r => r.Succeeded), description);
         Assert.Equal(0, session.Statistics.Failovers);
-        Assert.True(workload.Reads.Count(r => r.Ok && r.Server != replica.Name && r.Server != leader) > 0, description);
+        Assert.True(verdict.Reads.Count(r => r.Succeeded && r.Server != replica.Name && r.Server != leader) > 0, description);
     }
 
     [Fact]
@@ -95,9 +97,9 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
     {
         string leader = await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
         await using ClusterSession session = await ConnectAsync();
-        await using var workload = new ProbeWorkload(session, "probe_one_api");
-        await workload.StartAsync();
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 100, TimeSpan.FromSeconds(30));
+        ProbeTable table = await ProbeTable.CreateAsync(session, CancellationToken.None, "probe_one_api");
+        await using ProbeWorkload workload = StartProbe(table);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 100, TimeSpan.FromSeconds(30));
 
         // The first configured endpoint, if it is a replica's (a silent leader would lose its key after ttl).
         SandboxMember silent = Cluster.Members.First(m => m.Name != leader);
@@ -117,15 +119,13 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
         {
             silent.ResumeApi();
         }
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 50, TimeSpan.FromSeconds(30));
-        await workload.StopAsync();
-
-        Verdict verdict = await workload.VerifyAsync(Cluster, Cluster[leader]);
-        string description = workload.Describe(verdict);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 50, TimeSpan.FromSeconds(30));
+        ProbeVerdict verdict = await ProbeVerdict.StopAndVerifyAsync(workload, table, leader);
+        string description = verdict.Describe();
         output.WriteLine(description);
         verdict.AssertSafe(description);
-        Assert.True(verdict.Unknown.Count == 0 && verdict.Failed.Count == 0, description);
-        Assert.True(workload.Reads.All(r => r.Ok), description);
+        Assert.True(!verdict.Unknown.Any() && !verdict.Failed.Any(), description);
+        Assert.True(verdict.Reads.All(r => r.Succeeded), description);
         Assert.Equal(0, session.Statistics.Failovers);
         await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
     }
@@ -140,13 +140,13 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
     {
         string leader = await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
         await using ClusterSession session = await ConnectAsync();
-        await using var workload = new ProbeWorkload(session, "probe_no_api");
-        await workload.StartAsync();
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 100, TimeSpan.FromSeconds(30));
+        ProbeTable table = await ProbeTable.CreateAsync(session, CancellationToken.None, "probe_no_api");
+        await using ProbeWorkload workload = StartProbe(table);
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 100, TimeSpan.FromSeconds(30));
         TimeSpan lease = session.Backend.Fence.Lease!.Timing.Length;
 
         HealthReport? paused = null;
-        double silencedAt = workload.NowMs;
+        long silencedAt = Stopwatch.GetTimestamp();
         foreach (SandboxMember m in Cluster.Members) m.SuspendApi();
         try
         {
@@ -163,7 +163,7 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
         {
             foreach (SandboxMember m in Cluster.Members) m.ResumeApi();
         }
-        double resumedAt = workload.NowMs;
+        long resumedAt = Stopwatch.GetTimestamp();
 
         // Once the API answers again the lease is renewed and writes go on by themselves.
         HealthReport? recovered = null;
@@ -174,12 +174,11 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
             if (recovered.HaCluster?.ClusterTopology == "healthy") break;
             await Task.Delay(250);
         }
-        await workload.WaitForAcknowledgedWritesAsync(_ => true, 50, TimeSpan.FromSeconds(30));
-        await workload.StopAsync();
-
-        Verdict verdict = await workload.VerifyAsync(Cluster, Cluster[leader]);
-        string description = workload.Describe(verdict);
-        output.WriteLine($"silent {silencedAt:0} → {resumedAt:0} ms, lease {lease.TotalSeconds:0.#} s; {session.Statistics}");
+        await ProbeVerdict.WaitForAcknowledgedAsync(workload, _ => true, 50, TimeSpan.FromSeconds(30));
+        ProbeVerdict verdict = await ProbeVerdict.StopAndVerifyAsync(workload, table, leader);
+        string description = verdict.Describe();
+        double Ms(long ticks) => ProbeVerdict.Ms(workload, ticks);
+        output.WriteLine($"silent {Ms(silencedAt):0} → {Ms(resumedAt):0} ms, lease {lease.TotalSeconds:0.#} s; {session.Statistics}");
         output.WriteLine(description);
         output.WriteLine("paused: " + string.Join("; ", paused?.HaCluster?.Problems ?? ["(never)"]));
         output.WriteLine("after: " + recovered?.HaCluster?.ClusterTopology);
@@ -189,16 +188,25 @@ public sealed class ResilienceTests(ResilienceClusterFixture fixture, ITestOutpu
         Assert.Equal("healthy", recovered?.HaCluster?.ClusterTopology);
         verdict.AssertSafe(description);
         // The lease was last renewed before the silence began: nothing is acknowledged after it ran out.
-        double leaseEnd = silencedAt + lease.TotalMilliseconds;
-        Assert.True(!workload.Writes.Any(w => w.Outcome == WriteOutcome.Acknowledged && w.EndMs > leaseEnd + 50 && w.EndMs < resumedAt),
+        double leaseEnd = Ms(silencedAt) + lease.TotalMilliseconds;
+        Assert.True(!verdict.Writes.Any(w => w.Outcome == ProbeWriteOutcome.Acknowledged && Ms(w.EndedAt) > leaseEnd + 50 && w.EndedAt < resumedAt),
             $"a write was acknowledged after the lease ran out ({leaseEnd:0} ms) while no Patroni answered\n" + description);
-        Assert.True(verdict.Failed.Count == 0, "writes waited for the lease instead of failing\n" + description);
-        Assert.True(workload.Reads.All(r => r.Ok), description);
-        Assert.True(workload.Reads.Count(r => r.Ok && r.StartMs > leaseEnd && r.EndMs < resumedAt) > 0,
+        Assert.True(!verdict.Failed.Any(), "writes waited for the lease instead of failing\n" + description);
+        Assert.True(verdict.Reads.All(r => r.Succeeded), description);
+        Assert.True(verdict.Reads.Count(r => r.Succeeded && Ms(r.StartedAt) > leaseEnd && r.EndedAt < resumedAt) > 0,
             "reads went on while every REST endpoint was silent\n" + description);
         await Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
     }
 
     private Task<ClusterSession> ConnectAsync() =>
-        SessionFactory.ConnectAsync(ProbeWorkload.Options(Cluster), CancellationToken.None);
+        SessionFactory.ConnectAsync(SandboxTestSupport.FastSessionOptions(Cluster), CancellationToken.None);
+
+    private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(5);
+
+    private static ProbeWorkload StartProbe(ProbeTable table, bool idempotent = false)
+    {
+        var workload = new ProbeWorkload(table, Pace, idempotentWrites: idempotent);
+        workload.Start(CancellationToken.None);
+        return workload;
+    }
 }

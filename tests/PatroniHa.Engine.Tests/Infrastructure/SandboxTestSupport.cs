@@ -1,4 +1,5 @@
 using Npgsql;
+using PatroniHa.Engine.Configuration;
 using PatroniHa.Engine.Sandbox;
 
 namespace PatroniHa.Engine.Tests.Infrastructure;
@@ -6,6 +7,19 @@ namespace PatroniHa.Engine.Tests.Infrastructure;
 /// <summary>Small helpers for tests that talk to a sandbox.</summary>
 public static class SandboxTestSupport
 {
+    /// <summary>
+    /// Session options tuned for a test that checks reaction speed (1 s health checks, short timeouts). A fault
+    /// test using them also needs a default-settings variant (Failover/DefaultSettingsFaultTests).
+    /// </summary>
+    public static ClusterOptions FastSessionOptions(SandboxCluster cluster) => new()
+    {
+        Api = new PatroniApiOptions { Endpoints = cluster.ApiEndpoints.Select(u => u.ToString()).ToList() },
+        Credential = cluster.Superuser,
+        HealthCheckInterval = TimeSpan.FromSeconds(1),
+        FailoverTimeout = TimeSpan.FromSeconds(30),
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+    };
+
     /// <summary>A superuser connection string for one member (no pooling: members get killed).</summary>
     public static string ConnectionString(SandboxCluster cluster, SandboxMember member, string database = "postgres") =>
         new NpgsqlConnectionStringBuilder
