@@ -20,7 +20,7 @@ internal static class FaultMatrix
           settings (30 s health-check interval, 30 s failover timeout) on a 3-member asynchronous sandbox
           (ttl 10, loop_wait 1, retry_timeout 4), then the leader-loss scenarios on a synchronous one, and
           prints acknowledged / lost / duplicated / outcome-unknown writes and the write and read gaps.
-          Scenarios: zombie-primary frozen-patroni frozen-etcd split-brain switchover leader-sigkill
+          Scenarios: zombie-primary frozen-patroni frozen-patroni-brief frozen-etcd split-brain switchover leader-sigkill
                      replica-down one-rest-down all-rest-down
         """;
 

@@ -7,7 +7,11 @@ namespace PatroniHa.Engine.Sandbox;
 internal sealed record MemberStatus(string Name, string Role, string State);
 
 /// <summary>What the probe saw; <see cref="Summary"/> goes into error messages.</summary>
-internal sealed record HealthReport(bool Healthy, string? Leader, IReadOnlyList<MemberStatus> Members, string Summary);
+internal sealed record HealthReport(bool Healthy, string? Leader, IReadOnlyList<MemberStatus> Members, string Summary)
+{
+    /// <summary>Replicas that run but do not stream from the leader (e.g. a diverged timeline pg_rewind could not fix).</summary>
+    public IReadOnlyList<string> NotStreaming { get; init; } = [];
+}
 
 /// <summary>
 /// Reads GET /cluster (and the leader's GET /patroni) with a plain HttpClient. Deliberately independent of
@@ -71,7 +75,7 @@ internal sealed class ClusterHealthProbe(HttpClient http, IReadOnlyList<(string 
             var missing = replicas.Where(r => !streaming.Contains(r)).ToList();
             if (missing.Count > 0)
                 return new HealthReport(false, leader, members,
-                    $"{summary}; not yet streaming from the leader: {string.Join(", ", missing)}");
+                    $"{summary}; not yet streaming from the leader: {string.Join(", ", missing)}") { NotStreaming = missing };
         }
         return new HealthReport(true, leader, members, summary);
     }

@@ -97,6 +97,44 @@ public sealed class SandboxMember
         if (PatroniPid is { } pid) NativeProcess.Signal(pid, NativeProcess.SigStop);
     }
 
+    /// <summary>Replaces a SIGSTOPped Patroni by a fresh one (SIGKILL works on a stopped process), without ever resuming it.</summary>
+    public Task RestartFrozenPatroniAsync(CancellationToken ct = default)
+    {
+        KillPatroni();
+        return StartAsync(ct);
+    }
+
+    /// <summary>
+    /// POST /reinitialize {"force": true} to this member's Patroni until it takes it (it refuses while busy): the
+    /// member is rebuilt from the leader (a diverged timeline, a replica promoted behind Patroni's back).
+    /// </summary>
+    public async Task ReinitializeAsync(Action<string> log, CancellationToken ct = default)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        string last = "";
+        for (int i = 0; i < 30; i++)
+        {
+            try
+            {
+                using var body = new StringContent("{\"force\": true}", System.Text.Encoding.UTF8, "application/json");
+                using HttpResponseMessage response = await http.PostAsync(new Uri(ApiUrl, "/reinitialize"), body, ct)
+                    .ConfigureAwait(false);
+                last = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    log($"reinitialize {Name}: {last}");
+                    return;
+                }
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(1000, ct).ConfigureAwait(false);
+        }
+        throw new InvalidOperationException($"{Name} was not reinitialized: {last}");
+    }
+
     /// <summary>SIGCONTs Patroni after <see cref="SuspendApi"/>.</summary>
     public void ResumeApi()
     {

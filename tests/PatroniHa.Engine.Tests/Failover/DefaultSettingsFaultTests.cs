@@ -32,6 +32,14 @@ public sealed class DefaultSettingsFaultTests(AsyncClusterFixture fixture, ITest
     public Task FrozenPatroniOnTheLeader_NoAcknowledgedWriteLost() => RunAsync(FaultScenario.FrozenPatroni);
 
     [Fact]
+    public async Task FrozenPatroniOnTheLeaderBriefly_WritesPauseThenResumeOnIt()
+    {
+        FaultResult result = await RunAsync(FaultScenario.FrozenPatroniBrief);
+        // Frozen for less than ttl: nobody was elected, and the writes went on on the same leader.
+        Assert.Equal(result.OldLeader, result.FinalLeader);
+    }
+
+    [Fact]
     public async Task FrozenEtcd_WritesNeitherHangPastTheTimeoutNorLandOffALeader()
     {
         FaultResult result = await RunAsync(FaultScenario.FrozenDcs);

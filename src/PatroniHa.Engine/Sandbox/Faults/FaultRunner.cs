@@ -19,7 +19,7 @@ public static class FaultRunner
     public static async Task<FaultResult> RunAsync(SandboxCluster cluster, ClusterSession session, FaultScenario scenario,
         bool synchronous, Action<string> log, CancellationToken ct, Func<FaultContext, Task>? whileHeld = null)
     {
-        string leader = await cluster.WaitUntilHealthyAsync(HealTimeout, ct).ConfigureAwait(false);
+        string leader = await cluster.HealAsync(HealTimeout, log, ct).ConfigureAwait(false);
         string replica = cluster.Members.First(m => m.Name != leader).Name;
         var context = new FaultContext(cluster, leader, replica, session, log, ct);
         var notes = new List<string>();
@@ -52,7 +52,7 @@ public static class FaultRunner
         string? finalLeader = null;
         try
         {
-            finalLeader = await cluster.WaitUntilHealthyAsync(HealTimeout, ct).ConfigureAwait(false);
+            finalLeader = await cluster.HealAsync(HealTimeout, log, ct).ConfigureAwait(false);
         }
         catch (TimeoutException e)
         {
