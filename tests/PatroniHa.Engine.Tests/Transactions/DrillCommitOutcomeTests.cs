@@ -54,6 +54,9 @@ public sealed class DrillCommitOutcomeTests(ITestOutputHelper output)
             Assert.Equal(0, w.Unexpected);
             if (track)
                 Assert.Equal(0, w.OutcomeUnknown);
+            // The probe's statements stay out of the session's statistics, tracked or not.
+            Assert.Equal(0, session.Statistics.Writes);
+            Assert.Equal(0, session.Statistics.Errors);
             await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
         }
         foreach (string l in lines)
