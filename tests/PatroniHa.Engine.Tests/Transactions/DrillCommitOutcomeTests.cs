@@ -25,11 +25,7 @@ public sealed class DrillCommitOutcomeTests(ITestOutputHelper output)
         PrerequisiteCheck.EnsureSandboxBinaries();
         await using var cluster = await SandboxCluster.StartAsync(new SandboxOptions { Nodes = 3, Scope = "tx-drill" }, output.WriteLine);
         await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        var options = new ClusterOptions
-        {
-            Api = new PatroniApiOptions { Endpoints = cluster.ApiEndpoints.Select(u => u.ToString()).ToList() },
-            Credential = cluster.Superuser,
-        };
+        ClusterOptions options = CommitAnswerCheck.SessionOptions(cluster);
         var lines = new List<string>();
         foreach (bool track in new[] { false, true })
         {

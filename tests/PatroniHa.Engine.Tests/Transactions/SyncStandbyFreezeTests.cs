@@ -32,11 +32,7 @@ public sealed class SyncStandbyFreezeTests(ITestOutputHelper output)
         await using var cluster = await SandboxCluster.StartAsync(
             new SandboxOptions { Nodes = 3, Scope = "tx-syncrep", SynchronousMode = true }, output.WriteLine);
         await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        var options = new ClusterOptions
-        {
-            Api = new PatroniApiOptions { Endpoints = cluster.ApiEndpoints.Select(u => u.ToString()).ToList() },
-            Credential = cluster.Superuser,
-        };
+        ClusterOptions options = CommitAnswerCheck.SessionOptions(cluster);
         await using ClusterSession plain = await SessionFactory.ConnectAsync(options, CancellationToken.None);
         await using ClusterSession tracked = await SessionFactory.ConnectAsync(options, CancellationToken.None);
         await tracked.EnableCommitTrackingAsync(CancellationToken.None);
@@ -50,25 +46,13 @@ public sealed class SyncStandbyFreezeTests(ITestOutputHelper output)
             ClusterSession session = track ? tracked : plain;
             id++;
             (string answer, int attempts, string promoted) = await CommitInSyncRepAsync(cluster, session, id);
-            await RejoinAsync(cluster); // the killed primary comes back (rewound) ...
-            long truth = await GroundTruthAsync(cluster, id); // ... and the truth is read on the final leader
+            await CommitAnswerCheck.RejoinAsync(cluster); // the killed primary comes back (rewound) ...
+            long truth = await CommitAnswerCheck.RowsOnLeaderAsync(cluster, Table, id); // ... and the truth is read on the final leader
             answers.Add($"tracking {(track ? "on" : "off")}: answer {answer} after {attempts} attempt(s); promoted {promoted}; row on the final leader: {truth}");
             output.WriteLine(answers[^1]);
             while (session.Events.TryTake(out var e))
                 output.WriteLine($"  {e!.At:HH:mm:ss.fff} {e.Kind} {e.Message}");
-            switch (answer)
-            {
-                case "committed":
-                    Assert.Equal(1, truth);
-                    break;
-                case "not committed":
-                    Assert.Equal(0, truth);
-                    break;
-                default:
-                    Assert.Equal(PatroniErrorIds.CommitOutcomeUnknown, answer);
-                    Assert.False(track, "with tracking no write may end as unknown");
-                    break;
-            }
+            CommitAnswerCheck.AssertMatches(answer, truth, track);
         }
         foreach (string a in answers)
             output.WriteLine(a);
@@ -105,39 +89,9 @@ public sealed class SyncStandbyFreezeTests(ITestOutputHelper output)
                 standby.Thaw();
             }
             await watcher.DisposeAsync();
-            string answer;
-            int attempts = 0;
-            try
-            {
-                attempts = (await write).Attempts;
-                answer = "committed";
-            }
-            catch (PatroniHaException e) when (e.ErrorId is PatroniErrorIds.NotCommitted or PatroniErrorIds.QueryFailed)
-            {
-                output.WriteLine(e.Message);
-                answer = "not committed";
-            }
-            catch (PatroniHaException e)
-            {
-                output.WriteLine(e.Message);
-                answer = e.ErrorId;
-            }
+            (string answer, int attempts) = await CommitAnswerCheck.AnswerOfAsync(write, output.WriteLine);
             string promoted = await cluster.WaitForNewLeaderAsync(leader.Name, TimeSpan.FromSeconds(90));
             return (answer, attempts, promoted);
         }
-    }
-
-    /// <summary>Every member back and running, one leader.</summary>
-    private static async Task RejoinAsync(SandboxCluster cluster)
-    {
-        foreach (SandboxMember m in cluster.Members.Where(m => m.PatroniPid is null))
-            await m.StartAsync();
-        await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-    }
-
-    private static async Task<long> GroundTruthAsync(SandboxCluster cluster, int id)
-    {
-        string leader = await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-        return await SandboxTestSupport.ScalarAsync<long>(cluster, cluster[leader], $"SELECT count(*) FROM {Table} WHERE id = {id}");
     }
 }
