@@ -141,6 +141,26 @@ public sealed class SandboxMember
         if (PatroniPid is { } pid) NativeProcess.Signal(pid, NativeProcess.SigCont);
     }
 
+    /// <summary>SIGSTOPs Patroni and PostgreSQL (the postmaster and every child, walreceiver included): the
+    /// whole member hangs, its TCP connections stay open. A synchronous standby frozen so keeps the primary's
+    /// commits waiting in SyncRep.</summary>
+    public void Freeze() => SignalMember(NativeProcess.SigStop);
+
+    /// <summary>SIGCONTs everything <see cref="Freeze"/> stopped.</summary>
+    public void Thaw() => SignalMember(NativeProcess.SigCont);
+
+    private void SignalMember(int signal)
+    {
+        var pids = new List<int>();
+        if (PatroniPid is { } patroni) pids.Add(patroni);
+        if (PostgresPid is { } postmaster)
+        {
+            pids.Add(postmaster);
+            pids.AddRange(ProcessTable.AllPids().Where(pid => ProcessTable.ReadStat(pid)?.Parent == postmaster));
+        }
+        foreach (int pid in pids) NativeProcess.Signal(pid, signal);
+    }
+
     /// <summary>Starts this member's Patroni (again) and waits until its REST API answers. No-op when running.</summary>
     public async Task StartAsync(CancellationToken ct = default)
     {

@@ -72,7 +72,7 @@ public sealed class ClusterSession : IAsyncDisposable
         ClusterBackend backend = Backend;
         string key = $"{System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(backend)}/{database}";
         return markers.EnsureAsync(key, (sql, token) =>
-            _executor.ExecuteAsync(backend, new QueryRequest(sql) { Database = database, Shape = QueryShape.NonQuery },
+            _executor.ExecuteAsync(backend, new QueryRequest(sql) { Database = database, Shape = QueryShape.NonQuery, CountInStatistics = false },
                 null, token), ct);
     }
 
@@ -131,12 +131,15 @@ public sealed class ClusterSession : IAsyncDisposable
             {
                 QueryResult result = await TransactionRunner.RunTrackedAsync((n, t) => BeginTransactionAsync(options, n, t),
                     request, sink, ct).ConfigureAwait(false);
-                Statistics.CountWrite();
+                if (request.CountInStatistics)
+                    Statistics.CountWrite();
                 return result;
             }
             catch (Exception ex) when (ex is not CannotRunInTransaction)
             {
-                Statistics.CountError();
+                // As the untracked path: the drill's probe writes and a cancelled statement are not counted.
+                if (request.CountInStatistics && !ct.IsCancellationRequested)
+                    Statistics.CountError();
                 throw;
             }
             catch (CannotRunInTransaction)

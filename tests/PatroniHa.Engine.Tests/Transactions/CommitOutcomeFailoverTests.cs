@@ -30,11 +30,7 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
         PrerequisiteCheck.EnsureSandboxBinaries();
         await using var cluster = await SandboxCluster.StartAsync(new SandboxOptions { Nodes = 3, Scope = "tx-outcome" }, output.WriteLine);
         await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
-        var options = new ClusterOptions
-        {
-            Api = new PatroniApiOptions { Endpoints = cluster.ApiEndpoints.Select(u => u.ToString()).ToList() },
-            Credential = cluster.Superuser,
-        };
+        ClusterOptions options = CommitAnswerCheck.SessionOptions(cluster);
         await using ClusterSession plain = await SessionFactory.ConnectAsync(options, CancellationToken.None);
         await using ClusterSession tracked = await SessionFactory.ConnectAsync(options, CancellationToken.None);
         await tracked.EnableCommitTrackingAsync(CancellationToken.None);
@@ -57,23 +53,11 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
                 ClusterSession session = track ? tracked : plain;
                 id++;
                 (string answer, int attempts) = await HeldCommitAsync(cluster, session, id, fail);
-                await RejoinAsync(cluster); // the cluster settles (a killed member comes back, rewound) ...
-                long truth = await GroundTruthAsync(cluster, id); // ... and the truth is read on its leader
+                await CommitAnswerCheck.RejoinAsync(cluster); // the cluster settles ...
+                long truth = await CommitAnswerCheck.RowsOnLeaderAsync(cluster, Table, id); // ... and the truth is read on its leader
                 answers.Add($"{fault}, tracking {(track ? "on" : "off")}: answer {answer} after {attempts} attempt(s); row on the final leader: {truth}");
                 output.WriteLine(answers[^1]);
-                switch (answer)
-                {
-                    case "committed":
-                        Assert.Equal(1, truth);
-                        break;
-                    case "not committed":
-                        Assert.Equal(0, truth);
-                        break;
-                    default:
-                        Assert.Equal(PatroniErrorIds.CommitOutcomeUnknown, answer);
-                        Assert.False(track, "with tracking no write may end as unknown");
-                        break;
-                }
+                CommitAnswerCheck.AssertMatches(answer, truth, track);
                 while (session.Events.TryTake(out var e))
                     output.WriteLine($"  {e!.At:HH:mm:ss.fff} {e.Kind} {e.Message}");
                 if (track)
@@ -111,8 +95,8 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
             break;
         }
         Assert.Equal(2, runs);
-        Assert.Equal(1, await GroundTruthAsync(cluster, id));
-        Assert.Equal(1, await GroundTruthAsync(cluster, id + 1000));
+        Assert.Equal(1, await CommitAnswerCheck.RowsOnLeaderAsync(cluster, Table, id));
+        Assert.Equal(1, await CommitAnswerCheck.RowsOnLeaderAsync(cluster, Table, id + 1000));
         foreach (string a in answers)
             output.WriteLine(a);
     }
@@ -131,21 +115,7 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
         await fail(leader);
         // The holder's server went away (switched over or killed): its lock goes with it.
         await holder.DisposeAsync();
-        try
-        {
-            QueryResult r = await write;
-            return ("committed", r.Attempts);
-        }
-        catch (PatroniHaException e) when (e.ErrorId is PatroniErrorIds.NotCommitted or PatroniErrorIds.QueryFailed)
-        {
-            output.WriteLine(e.Message);
-            return ("not committed", 0);
-        }
-        catch (PatroniHaException e)
-        {
-            output.WriteLine(e.Message);
-            return (e.ErrorId, 0);
-        }
+        return await CommitAnswerCheck.AnswerOfAsync(write, output.WriteLine);
     }
 
     private static async Task SwitchoverAsync(SandboxCluster cluster, SandboxMember leader)
@@ -154,20 +124,4 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
         await rest.SwitchoverAsync(leader.ApiUrl, leader.Name, null, null, CancellationToken.None);
         await cluster.WaitForNewLeaderAsync(leader.Name, TimeSpan.FromSeconds(60));
     }
-
-    /// <summary>Every member back and running, one leader: the next scenario starts from a whole cluster.</summary>
-    private static async Task RejoinAsync(SandboxCluster cluster)
-    {
-        foreach (SandboxMember m in cluster.Members.Where(m => m.PatroniPid is null))
-            await m.StartAsync();
-        await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-    }
-
-    private static async Task<long> GroundTruthAsync(SandboxCluster cluster, int id)
-    {
-        string leader = await cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(120));
-        return await SandboxTestSupport.ScalarAsync<long>(cluster, cluster[leader], $"SELECT count(*) FROM {Table} WHERE id = {id}");
-    }
-
-
 }

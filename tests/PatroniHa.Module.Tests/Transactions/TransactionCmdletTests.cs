@@ -54,6 +54,12 @@ public class TransactionCmdletTests(SandboxFixture cluster)
             """);
         Assert.StartsWith("PatroniQueryFailed,", r.FirstError!.FullyQualifiedErrorId);
         Assert.Equal(0L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {t}' -As Scalar").Single().BaseObject);
+
+        // So does a -Statement batch whose later statement fails: the earlier one is not kept, no row is output.
+        r = ps.Run($"Invoke-PatroniTransaction -Statement 'INSERT INTO {t} VALUES (7) RETURNING id', 'INSERT INTO {t} VALUES (7)'");
+        Assert.StartsWith("PatroniQueryFailed,", r.FirstError!.FullyQualifiedErrorId);
+        Assert.Empty(r.Output);
+        Assert.Equal(0L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {t}' -As Scalar").Single().BaseObject);
         ps.Ok($"Invoke-PatroniQuery 'DROP TABLE {t}' -As NonQuery");
     }
 
