@@ -22,7 +22,7 @@ public sealed class TransactionTests(SharedClusterFixture fixture) : IAsyncLifet
     public async Task InitializeAsync()
     {
         await fixture.Cluster.WaitUntilHealthyAsync(TimeSpan.FromSeconds(60));
-        _session = await SessionFactory.ConnectAsync(ProbeWorkload.Options(fixture.Cluster), CancellationToken.None);
+        _session = await SessionFactory.ConnectAsync(SandboxTestSupport.FastSessionOptions(fixture.Cluster), CancellationToken.None);
         await Run($"CREATE TABLE {_table} (id int PRIMARY KEY, note text)");
     }
 
@@ -67,7 +67,7 @@ public sealed class TransactionTests(SharedClusterFixture fixture) : IAsyncLifet
     [Fact]
     public async Task AQueryMeetingADisconnectedSession_IsNotConnected_NotQueryFailed()
     {
-        var session = await SessionFactory.ConnectAsync(ProbeWorkload.Options(fixture.Cluster), CancellationToken.None);
+        var session = await SessionFactory.ConnectAsync(SandboxTestSupport.FastSessionOptions(fixture.Cluster), CancellationToken.None);
         var backend = session.Backend;
         await session.DisposeAsync();
         // The statement had already passed the session's own check when Disconnect closed the pools under it.
