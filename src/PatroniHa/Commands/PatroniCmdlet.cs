@@ -179,6 +179,17 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
         WriteProgress(record);
     }
 
+    /// <summary>
+    /// Whether WriteVerbose would show anything: -Verbose, else $VerbosePreference. Checked before formatting a
+    /// per-call message, so a call without -Verbose pays nothing for it.
+    /// </summary>
+    private protected bool VerboseWanted =>
+        MyInvocation.BoundParameters.TryGetValue("Verbose", out object? verbose)
+            ? LanguagePrimitives.IsTrue(verbose)
+            : LanguagePrimitives.ConvertTo<ActionPreference>(
+                GetVariableValue("VerbosePreference", ActionPreference.SilentlyContinue))
+                is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
     /// <summary>Writes what the session's background parts reported (failover messages …).</summary>
     internal void WriteSessionEvents(ClusterSession session)
     {
