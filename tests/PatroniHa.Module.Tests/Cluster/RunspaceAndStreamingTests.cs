@@ -75,29 +75,37 @@ public class RunspaceAndStreamingTests(SandboxFixture cluster)
     {
         // The first attempt blocks on the socket on the pipeline thread: Ctrl+C must still reach the server.
         using var ps = cluster.Connect();
+        using var observer = cluster.Connect();
         using var shell = PowerShell.Create();
         shell.Runspace = ps.Runspace;
         shell.AddScript("Invoke-PatroniQuery \"SELECT pg_sleep(120)::text || 'scalar-stop-probe'\" -As Scalar -TimeoutSec 0");
         IAsyncResult running = shell.BeginInvoke();
-        Assert.True(WaitForActive(ps, "scalar-stop-probe", expected: 1), "the statement never reached the server");
+        Assert.True(WaitForActive(observer, "scalar-stop-probe", expected: 1), "the statement never reached the server");
         Assert.False(running.IsCompleted);
 
         shell.Stop();
         Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
-        Assert.True(WaitForActive(ps, "scalar-stop-probe", expected: 0), "the server still runs the stopped statement");
+        Assert.True(WaitForActive(observer, "scalar-stop-probe", expected: 0), "the server still runs the stopped statement");
 
         // The session works on afterwards (the connection went back to the pool in a usable state).
         Assert.Equal(7, ps.Ok("Invoke-PatroniQuery 'SELECT 7' -As Scalar").Single().BaseObject);
     }
 
     [Fact]
-    public void Select_First_stops_the_statement_after_the_rows_it_took()
+    public void A_failing_downstream_command_stops_the_statement_after_the_rows_it_took()
     {
+        // Rows are written on the pipeline thread while the statement runs: the downstream failure (as
+        // Select-Object -First's stop) must end the statement on the server, not wait for its last row.
+        // Row 1 is padded past the server's 8 kB send buffer so it leaves before row 2's sleep.
         using var ps = cluster.Connect();
-        // Row 1 at once, row 2 only after a long sleep: Select-Object -First 1 must not wait for it.
-        List<PSObject> rows = ps.Ok("Invoke-PatroniQuery \"SELECT g, CASE WHEN g = 2 THEN pg_sleep(120)::text END AS slow, 'first-stop-probe' AS tag FROM generate_series(1, 2) g\" -TimeoutSec 0 | Select-Object -First 1");
-        Assert.Equal(1, Assert.Single(rows).Properties["g"].Value);
-        Assert.True(WaitForActive(ps, "first-stop-probe", expected: 0), "the server still runs the stopped statement");
+        var seen = new List<object>();
+        ScriptResult result = ps.Run(
+            "Invoke-PatroniQuery \"SELECT g, repeat('x', 65536) AS pad, CASE WHEN g = 2 THEN pg_sleep(120)::text END AS slow, 'downstream-stop-probe' AS tag FROM generate_series(1, 2) g\" -TimeoutSec 0 | " +
+            "& { process { $seen.Add($_.g); throw 'downstream stopped here' } }",
+            new Dictionary<string, object?> { ["seen"] = seen });
+        Assert.Equal("downstream stopped here", result.Terminating?.Message);
+        Assert.Equal(new object[] { 1 }, seen);
+        Assert.True(WaitForActive(ps, "downstream-stop-probe", expected: 0), "the server still runs the stopped statement");
         Assert.Equal(7, ps.Ok("Invoke-PatroniQuery 'SELECT 7' -As Scalar").Single().BaseObject);
     }
 
