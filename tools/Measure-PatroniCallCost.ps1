@@ -85,7 +85,9 @@ try {
         }
     }
     $rows | Format-Table -AutoSize | Out-Host
-    "Rounds: $Rounds × $CallsPerRound calls per case, interleaved; pwsh $($PSVersionTable.PSVersion), $([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), $([Environment]::ProcessorCount) cores"
+    # The figures only compare within one run: say how busy the machine was.
+    $load = if (Test-Path /proc/loadavg) { ', load average ' + ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ' } else { '' }
+    "Rounds: $Rounds × $CallsPerRound calls per case, interleaved; pwsh $($PSVersionTable.PSVersion), $([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), $([Environment]::ProcessorCount) cores$load"
     $rows
 }
 finally {

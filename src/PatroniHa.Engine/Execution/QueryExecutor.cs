@@ -134,6 +134,7 @@ public sealed class QueryExecutor
     private async ValueTask<QueryResult> RunOnceAsync(Attempt a, CancellationToken ct)
     {
         a.Count++;
+        a.Blocking = a.Count == 1 && a.Request.BlockingFirstAttempt;
         if (a.Request.ReadOnly)
             return await RunOnAsync(a, await _reads.ChooseAsync(a.Backend, a.Request, ct).ConfigureAwait(false), null, ct)
                 .ConfigureAwait(false);
@@ -222,11 +223,11 @@ public sealed class QueryExecutor
         NpgsqlConnection connection, CancellationToken token)
     {
         if (a.Request.ReadOnly)
-            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null, false);
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token, async: !a.Blocking).ConfigureAwait(false), null, false);
         if (!_reads.CapturesCommits(a.Backend))
         {
             _reads.RecordUncapturedWrite();
-            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false), null, false);
+            return (await StatementRunner.RunAsync(connection, a.Request, a.Sink, a, token, async: !a.Blocking).ConfigureAwait(false), null, false);
         }
         return await CommitLsnStatement.RunAsync(connection, a.Request, a.Sink, a, token).ConfigureAwait(false);
     }
@@ -257,6 +258,9 @@ public sealed class QueryExecutor
         public QueryRequest Request { get; } = request;
         public IRowSink? Sink { get; } = sink;
         public int Count { get; set; }
+
+        /// <summary>This attempt runs the statement with Npgsql's blocking calls (<see cref="QueryRequest.BlockingFirstAttempt"/>).</summary>
+        public bool Blocking { get; set; }
 
         /// <summary>The current attempt's statement went to the server.</summary>
         public bool Sent { get; set; }

@@ -40,6 +40,13 @@ public sealed record QueryRequest(string Sql)
     /// <summary>A read-your-writes read must also see this position (a write of another session or process).</summary>
     public CommitPosition? AfterPosition { get; init; }
 
+    /// <summary>
+    /// The first attempt runs the statement with Npgsql's blocking calls on the calling thread (a cmdlet's
+    /// pipeline thread, which would only block waiting anyway): no thread hop when the server answers at once.
+    /// Cancellation still reaches the server; retries run asynchronously.
+    /// </summary>
+    public bool BlockingFirstAttempt { get; init; }
+
     /// <summary>The statement's first line, short: how errors name it.</summary>
     public string Summary
     {

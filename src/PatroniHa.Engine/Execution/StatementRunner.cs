@@ -21,24 +21,53 @@ internal static class StatementRunner
     /// is read to its end first, so <see cref="ResultUnreadableException"/> means the server finished the
     /// statement without an error (an autocommit write committed) and only the result is lost.
     /// </summary>
+    /// <param name="async">
+    /// False: Npgsql's blocking calls on the calling thread (a cmdlet's first attempt: no thread hop when the
+    /// server answers). <paramref name="ct"/> then cancels the command on the server, as Npgsql's async calls do,
+    /// and a cancellation fails as the async calls fail (OperationCanceledException), so it is classified alike.
+    /// </param>
     public static async Task<object?> RunAsync(NpgsqlConnection connection, QueryRequest request, IRowSink? sink,
-        IStatementProgress progress, CancellationToken ct)
+        IStatementProgress progress, CancellationToken ct, bool async = true)
     {
         await using NpgsqlCommand command = CreateCommand(connection, request);
-        progress.OnSent();
-        if (request.Shape == QueryShape.NonQuery)
-            return await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-
-        Answer answer;
-        int affected;
-        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false))
+        if (!async)
+            ct.ThrowIfCancellationRequested();
+        using CancellationTokenRegistration cancel = async
+            ? default
+            : ct.UnsafeRegister(static c => ((NpgsqlCommand)c!).Cancel(), command);
+        try
         {
-            answer = await ReadAnswerAsync(reader, request.Shape, sink, progress, ct).ConfigureAwait(false);
-            affected = reader.RecordsAffected;
+            progress.OnSent();
+            if (request.Shape == QueryShape.NonQuery)
+                return async ? await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false) : command.ExecuteNonQuery();
+
+            Answer answer;
+            int affected;
+            NpgsqlDataReader reader = async
+                ? await command.ExecuteReaderAsync(CommandBehavior.Default, ct).ConfigureAwait(false)
+                : command.ExecuteReader(CommandBehavior.Default);
+            try
+            {
+                answer = await ReadAnswerAsync(reader, request.Shape, sink, progress, ct, async: async).ConfigureAwait(false);
+                affected = reader.RecordsAffected;
+            }
+            finally
+            {
+                if (async)
+                    await reader.DisposeAsync().ConfigureAwait(false);
+                else
+                    reader.Dispose();
+            }
+            // Only now, with the whole answer read without a server error, is the statement known to have finished.
+            answer.ThrowIfUnreadable();
+            return request.Shape == QueryShape.Scalar ? answer.Scalar : affected;
         }
-        // Only now, with the whole answer read without a server error, is the statement known to have finished.
-        answer.ThrowIfUnreadable();
-        return request.Shape == QueryShape.Scalar ? answer.Scalar : affected;
+        catch (NpgsqlException ex) when (!async && ct.IsCancellationRequested &&
+                                         ex is not PostgresException or PostgresException { SqlState: PostgresErrorCodes.QueryCanceled })
+        {
+            // What Npgsql's async calls throw when their token cancels the command.
+            throw new OperationCanceledException("Query was cancelled", ex, ct);
+        }
     }
 
     /// <summary>What <see cref="ReadAnswerAsync"/> read: the first value (Scalar), and a value that could not be read.</summary>
@@ -58,7 +87,8 @@ internal static class StatementRunner
     /// is left unread and ends the loop.
     /// </summary>
     public static async Task<Answer> ReadAnswerAsync(NpgsqlDataReader reader, QueryShape shape, IRowSink? sink,
-        IStatementProgress progress, CancellationToken ct, Func<NpgsqlDataReader, bool>? isTrailer = null)
+        IStatementProgress progress, CancellationToken ct, Func<NpgsqlDataReader, bool>? isTrailer = null,
+        bool async = true)
     {
         Exception? unreadable = null;
         object? scalar = null;
@@ -74,7 +104,7 @@ internal static class StatementRunner
                 names[i] = reader.GetName(i);
             if (shape == QueryShape.Rows && unreadable is null)
                 sink?.OnColumns(names);
-            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            while (async ? await reader.ReadAsync(ct).ConfigureAwait(false) : reader.Read())
             {
                 if (unreadable is not null || shape == QueryShape.NonQuery)
                     continue; // drain: the statement must finish before we can say what happened
@@ -94,7 +124,7 @@ internal static class StatementRunner
                 sink?.OnRow(values, ct);
             }
         }
-        while (await reader.NextResultAsync(ct).ConfigureAwait(false));
+        while (async ? await reader.NextResultAsync(ct).ConfigureAwait(false) : reader.NextResult());
         return new Answer(scalar, unreadable, false);
     }
 

@@ -92,10 +92,11 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
     protected override void ProcessRecord()
     {
         PatroniSession session = ResolveSession();
-        if (!ReadOnly && (ReadPolicyBinding.AnyBound(MyInvocation.BoundParameters) || AfterLsn is not null))
+        bool policyBound = AfterLsn is not null || ReadPolicyBinding.AnyBound(MyInvocation.BoundParameters);
+        if (!ReadOnly && policyBound)
             throw Terminate(Errors.ErrorRecords.ReadPolicyNeedsReadOnly());
         ReadPolicy? policy = null;
-        if (ReadPolicyBinding.AnyBound(MyInvocation.BoundParameters) || AfterLsn is not null)
+        if (policyBound)
         {
             policy = ReadPolicyBinding.Apply(session.Engine.Reads.DefaultPolicy, MyInvocation.BoundParameters);
             if (AfterLsn is not null && !MyInvocation.BoundParameters.ContainsKey(nameof(Consistency)))
@@ -106,27 +107,41 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
             Parameters = BindParameters(Parameters),
             ReadOnly = ReadOnly,
             Database = Database,
-            Shape = Enum.Parse<QueryShape>(As, ignoreCase: true),
+            Shape = ShapeOf(As),
             TimeoutSeconds = TimeoutSec,
             Idempotent = Idempotent,
             ReadPolicy = policy,
             AfterPosition = AfterLsn is null ? null : CommitPosition.Parse(AfterLsn),
+            // This thread would only wait for the answer: let the first attempt wait on the socket itself.
+            BlockingFirstAttempt = true,
         };
         // Inside Invoke-PatroniTransaction (same runspace, same session) the statement joins its transaction.
         QueryResult result = session.TransactionInThisRunspace() is { } transaction
             ? Run((queue, ct) => transaction.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine)
             : Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine);
-        WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s)." +
-                     (result.CommitPosition is { } commit ? $" Committed at or before {commit}." : ""));
+        if (VerboseWanted)
+        {
+            WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s)." +
+                         (result.CommitPosition is { } commit ? $" Committed at or before {commit}." : ""));
+        }
         if (request.Shape != QueryShape.Rows)
             WriteObject(result.Value);
     }
 
-    internal static Dictionary<string, object?> BindParameters(Hashtable? parameters)
+    private static QueryShape ShapeOf(string shape) => shape.ToUpperInvariant() switch
     {
+        "SCALAR" => QueryShape.Scalar,
+        "NONQUERY" => QueryShape.NonQuery,
+        _ => QueryShape.Rows,
+    };
+
+    private static readonly IReadOnlyDictionary<string, object?> NoParameters = new Dictionary<string, object?>();
+
+    internal static IReadOnlyDictionary<string, object?> BindParameters(Hashtable? parameters)
+    {
+        if (parameters is null || parameters.Count == 0)
+            return NoParameters;
         var bound = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (parameters is null)
-            return bound;
         foreach (DictionaryEntry entry in parameters)
         {
             object? value = entry.Value is PSObject ps ? ps.BaseObject : entry.Value;

@@ -35,7 +35,9 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
     /// Runs <paramref name="work"/> and writes whatever it posts to the queue, and whatever the session's monitor
     /// reports meanwhile, from this thread. The work starts on this thread (no task or thread hop per call: a
     /// statement that completes at once costs no more than the statement) and this thread serves the queue while
-    /// it waits. Every failure becomes a terminating ErrorRecord with a stable ErrorId.
+    /// it waits (a statement's blocking first attempt, QueryRequest.BlockingFirstAttempt, waits on the socket
+    /// instead: what the monitor posts meanwhile is written when it returns). Every failure becomes a terminating
+    /// ErrorRecord with a stable ErrorId.
     /// </summary>
     internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null)
     {
@@ -178,6 +180,17 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
         record.RecordType = ProgressRecordType.Completed;
         WriteProgress(record);
     }
+
+    /// <summary>
+    /// Whether WriteVerbose would show anything: -Verbose, else $VerbosePreference. Checked before formatting a
+    /// per-call message, so a call without -Verbose pays nothing for it.
+    /// </summary>
+    private protected bool VerboseWanted =>
+        MyInvocation.BoundParameters.TryGetValue("Verbose", out object? verbose)
+            ? LanguagePrimitives.IsTrue(verbose)
+            : LanguagePrimitives.ConvertTo<ActionPreference>(
+                GetVariableValue("VerbosePreference", ActionPreference.SilentlyContinue))
+                is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
 
     /// <summary>Writes what the session's background parts reported (failover messages …).</summary>
     internal void WriteSessionEvents(ClusterSession session)

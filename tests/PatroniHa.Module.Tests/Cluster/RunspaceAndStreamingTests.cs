@@ -69,4 +69,71 @@ public class RunspaceAndStreamingTests(SandboxFixture cluster)
         }
         Assert.Equal(0, stillRunning);
     }
+
+    [Fact]
+    public void Stopping_a_scalar_call_while_it_waits_on_the_server_cancels_it_there()
+    {
+        // The first attempt blocks on the socket on the pipeline thread: Ctrl+C must still reach the server.
+        using var ps = cluster.Connect();
+        using var observer = cluster.Connect();
+        using var shell = PowerShell.Create();
+        shell.Runspace = ps.Runspace;
+        shell.AddScript("Invoke-PatroniQuery \"SELECT pg_sleep(120)::text || 'scalar-stop-probe'\" -As Scalar -TimeoutSec 0");
+        IAsyncResult running = shell.BeginInvoke();
+        Assert.True(WaitForActive(observer, "scalar-stop-probe", expected: 1), "the statement never reached the server");
+        Assert.False(running.IsCompleted);
+
+        shell.Stop();
+        Assert.Equal(PSInvocationState.Stopped, shell.InvocationStateInfo.State);
+        Assert.True(WaitForActive(observer, "scalar-stop-probe", expected: 0), "the server still runs the stopped statement");
+
+        // The session works on afterwards (the connection went back to the pool in a usable state).
+        Assert.Equal(7, ps.Ok("Invoke-PatroniQuery 'SELECT 7' -As Scalar").Single().BaseObject);
+    }
+
+    [Fact]
+    public void A_failing_downstream_command_stops_the_statement_after_the_rows_it_took()
+    {
+        // Rows are written on the pipeline thread while the statement runs: the downstream failure (as
+        // Select-Object -First's stop) must end the statement on the server, not wait for its last row.
+        // Row 1 is padded past the server's 8 kB send buffer so it leaves before row 2's sleep.
+        using var ps = cluster.Connect();
+        var seen = new List<object>();
+        ScriptResult result = ps.Run(
+            "Invoke-PatroniQuery \"SELECT g, repeat('x', 65536) AS pad, CASE WHEN g = 2 THEN pg_sleep(120)::text END AS slow, 'downstream-stop-probe' AS tag FROM generate_series(1, 2) g\" -TimeoutSec 0 | " +
+            "& { process { $seen.Add($_.g); throw 'downstream stopped here' } }",
+            new Dictionary<string, object?> { ["seen"] = seen });
+        Assert.Equal("downstream stopped here", result.Terminating?.Message);
+        Assert.Equal(new object[] { 1 }, seen);
+        Assert.True(WaitForActive(ps, "downstream-stop-probe", expected: 0), "the server still runs the stopped statement");
+        Assert.Equal(7, ps.Ok("Invoke-PatroniQuery 'SELECT 7' -As Scalar").Single().BaseObject);
+    }
+
+    [Fact]
+    public void The_per_call_verbose_message_follows_the_verbose_preference()
+    {
+        using var ps = cluster.Connect();
+        ScriptResult quiet = ps.Run("Invoke-PatroniQuery 'SELECT 1' -As Scalar");
+        ScriptResult asked = ps.Run("Invoke-PatroniQuery 'SELECT 1' -As Scalar -Verbose");
+        ScriptResult byPreference = ps.Run("$VerbosePreference = 'Continue'; Invoke-PatroniQuery 'SELECT 1' -As Scalar");
+        ScriptResult overridden = ps.Run("$VerbosePreference = 'Continue'; Invoke-PatroniQuery 'SELECT 1' -As Scalar -Verbose:$false");
+
+        Assert.DoesNotContain(quiet.Verbose, m => m.StartsWith("Ran on ", StringComparison.Ordinal));
+        Assert.Contains(asked.Verbose, m => m.StartsWith("Ran on ", StringComparison.Ordinal) && m.Contains("after 1 attempt(s)"));
+        Assert.Contains(byPreference.Verbose, m => m.StartsWith("Ran on ", StringComparison.Ordinal));
+        Assert.DoesNotContain(overridden.Verbose, m => m.StartsWith("Ran on ", StringComparison.Ordinal));
+    }
+
+    /// <summary>Polls (≤ 10 s) until <paramref name="expected"/> statements tagged <paramref name="tag"/> are active on the leader.</summary>
+    private static bool WaitForActive(PowerShellSession ps, string tag, long expected)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            long active = (long)ps.Ok($"Invoke-PatroniQuery \"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%{tag}%' AND state = 'active' AND pid <> pg_backend_pid()\" -As Scalar").Single().BaseObject;
+            if (active == expected)
+                return true;
+            Thread.Sleep(100);
+        }
+        return false;
+    }
 }
