@@ -111,15 +111,20 @@ function Invoke-PesterSuites {
     if ($failed -gt 0) { exit 1 }
 }
 
-# xUnit totals from the .trx files dotnet test wrote.
+# xUnit totals, and the failed tests with the start of their messages, from the .trx files dotnet test wrote.
 function Get-XunitTotals {
-    $passed = 0; $failed = 0
+    $passed = 0; $failed = 0; $failures = [System.Collections.Generic.List[string]]::new()
     foreach ($trx in Get-ChildItem (Join-Path $resultsDir 'xunit') -Filter '*.trx' -ErrorAction Ignore) {
-        $counters = ([xml](Get-Content $trx.FullName -Raw)).TestRun.ResultSummary.Counters
+        $run = ([xml](Get-Content $trx.FullName -Raw)).TestRun
+        $counters = $run.ResultSummary.Counters
         $passed += [int]$counters.passed
         $failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        foreach ($result in @($run.Results.UnitTestResult) | Where-Object { $_ -and $_.outcome -ne 'Passed' -and $_.outcome -ne 'NotExecuted' }) {
+            $message = "$($result.Output.ErrorInfo.Message)" -split "`n" | Select-Object -First 3
+            $failures.Add("$($result.testName) ($($result.outcome), $($result.duration)): $($message -join ' | ')")
+        }
     }
-    [pscustomobject]@{ Passed = $passed; Failed = $failed }
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Failures = $failures }
 }
 
 function Invoke-Test {
@@ -143,6 +148,8 @@ function Invoke-Test {
     $pesterFailed = [math]::Max($pester.Failed, [int]($pesterExit -ne 0))
     $passed = $xunit.Passed + $pester.Passed
     $failed = $xunitFailed + $pesterFailed
+    # Repeated last, where a CI log's tail shows them.
+    foreach ($failure in $xunit.Failures) { Write-Host "xUnit failed: $failure" }
     Write-Host "xUnit: $($xunit.Passed) passed, $xunitFailed failed; Pester: $($pester.Passed) passed, $pesterFailed failed"
     Write-Host "$passed passed, $failed failed"
     if ($failed -gt 0) { exit 1 }
