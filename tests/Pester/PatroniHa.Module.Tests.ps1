@@ -30,8 +30,13 @@ BeforeDiscovery {
         @{ Name = $view.Name; TypeName = $view.ViewSelectedBy.TypeName; Kind = $(if ($table) { 'Table' } else { 'List' }); Heading = $first }
     }
     # The output types BeforeAll makes real objects of (a 1-member sandbox); every other view is checked loaded.
+    # PatroniHistoryEntry needs a timeline switch: PatroniHa.Failover.Tests.ps1 renders it after its switchover.
     $sampled = 'PatroniHa.Output.PatroniSandboxInfo', 'PatroniHa.Sessions.PatroniSession', 'PatroniHa.Output.PatroniMemberInfo',
-        'PatroniHa.Output.PatroniHealth', 'PatroniHa.Output.PatroniServerHealth', 'PatroniHa.Output.FailoverReadiness', 'PatroniHa.Output.FailoverCheck'
+        'PatroniHa.Output.PatroniHealth', 'PatroniHa.Output.PatroniServerHealth', 'PatroniHa.Output.FailoverReadiness', 'PatroniHa.Output.FailoverCheck',
+        'PatroniHa.Output.PatroniMemberInfo#Extended', 'PatroniHa.Output.PatroniConfiguration', 'PatroniHa.Output.PatroniConfigurationChange',
+        'PatroniHa.Output.PatroniMaintenanceState', 'PatroniHa.Output.PatroniMemberActionResult', 'PatroniHa.Output.PatroniRollingRestartStep',
+        'PatroniHa.Output.MigrationReadiness', 'PatroniHa.Output.MigrationReadinessCheck', 'PatroniHa.Output.PatroniReadStatistics',
+        'PatroniHa.Output.PatroniReadMemberStatistics'
     $rendered = @($views | Where-Object { $_.TypeName -in $sampled })
     $loadedOnly = @($views | Where-Object { $_.TypeName -notin $sampled })
 }
@@ -41,12 +46,25 @@ BeforeAll {
     Import-Module $manifestPath
     $script:sandbox = Start-PatroniSandbox -Nodes 1 -Name modcheck
     $script:session = $sandbox | Connect-PatroniCluster -Name modcheck
-    # One object of every output type, keyed by type name.
+    # One object of every output type, keyed by the type name its view selects (PSTypeNames[0]: -Extended's too).
     $health = Get-PatroniHealth -Session $session
     $readiness = Test-PatroniFailover -Session $session
+    $migration = Test-PatroniMigration -Session $session
+    $null = Invoke-PatroniQuery 'SELECT 1' -ReadOnly -Session $session
+    $reads = Get-PatroniReadStatistics -Session $session
+    # Administration on this check's own cluster: a harmless setting changed, maintenance mode on and off, a
+    # reload, and a rolling restart (the only member, in place).
+    $change = Set-PatroniConfiguration -Parameter @{ log_min_duration_statement = 1000 } -Session $session -Confirm:$false
+    $paused = Suspend-PatroniCluster -Session $session -Confirm:$false
+    $resumed = Resume-PatroniCluster -Session $session -Confirm:$false
+    $reload = Invoke-PatroniReload -Session $session -Confirm:$false
+    $restart = Restart-PatroniCluster -InPlace -Session $session -Confirm:$false
     $script:samples = @{}
-    foreach ($o in @($sandbox, $session, (Get-PatroniTopology -Session $session), $health, $health.HaCluster.Primary, $readiness, $readiness.Checks) | ForEach-Object { $_ }) {
-        $samples[$o.GetType().FullName] = $o
+    $objects = $sandbox, $session, (Get-PatroniTopology -Session $session), (Get-PatroniTopology -Extended -Session $session),
+        $health, $health.HaCluster.Primary, $readiness, $readiness.Checks, $migration, $migration.Checks, $reads, $reads.Members,
+        (Get-PatroniConfiguration -Session $session), $change, $paused, $resumed, $reload, $restart
+    foreach ($o in $objects | ForEach-Object { $_ } | Where-Object { $null -ne $_ }) {
+        $samples[$o.PSObject.TypeNames[0]] = $o
     }
 }
 

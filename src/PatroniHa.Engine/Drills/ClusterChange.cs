@@ -21,7 +21,8 @@ public sealed record ChangeResult(
     bool SettledByPolling);
 
 /// <summary>
-/// Planned switchover (POST /switchover) and manual failover (POST /failover) as patronictl does them, with
+/// Planned switchover (POST /switchover) and manual failover (POST /failover) as patronictl does them, asked
+/// only once the members that may take over run on the leader's timeline (<see cref="PromotionSafety"/>), with
 /// Patroni's answers turned into results: 200 done, 202 scheduled, 503 "status unknown" settled by polling
 /// /cluster until the leader moved (or PatroniSwitchoverOutcomeUnknown), anything else a
 /// PatroniSwitchoverFailed error carrying Patroni's reason.
@@ -33,7 +34,10 @@ public static class ClusterChange
     public static async Task<ChangeResult> SwitchoverAsync(DrillApi api, string? candidate, DateTimeOffset? scheduledAt,
         TimeSpan settleTimeout, Action<string> progress, CancellationToken ct)
     {
-        ClusterSnapshot before = await api.GetClusterAsync(ct).ConfigureAwait(false);
+        // A scheduled switchover is Patroni's to carry out later: only one made now can be checked now.
+        ClusterSnapshot before = scheduledAt is null
+            ? await PromotionSafety.WaitAsync(api, candidate, settleTimeout, progress, ct).ConfigureAwait(false)
+            : await api.GetClusterAsync(ct).ConfigureAwait(false);
         PatroniMember leader = before.RequireLeader();
         progress(scheduledAt is null
             ? $"Asking Patroni to switch over from {leader.Name} to {candidate ?? "any healthy standby"}"
@@ -48,7 +52,7 @@ public static class ClusterChange
     public static async Task<ChangeResult> FailoverAsync(DrillApi api, string candidate, TimeSpan settleTimeout,
         Action<string> progress, CancellationToken ct)
     {
-        ClusterSnapshot before = await api.GetClusterAsync(ct).ConfigureAwait(false);
+        ClusterSnapshot before = await PromotionSafety.WaitAsync(api, candidate, settleTimeout, progress, ct).ConfigureAwait(false);
         PatroniMember? leader = before.Leader;
         PatroniMember? target = before.Members.FirstOrDefault(m => m.Name == candidate);
         progress($"Asking Patroni to fail over {(leader is null ? "the leaderless cluster" : "from " + leader.Name)} to {candidate}");

@@ -22,6 +22,7 @@ public static partial class PatroniErrorIds
     public const string RequiresPatroniMode = "PatroniRequiresPatroniMode";
     public const string FailoverNotReady = "PatroniFailoverNotReady";
     public const string SwitchoverOutcomeUnknown = "PatroniSwitchoverOutcomeUnknown";
+    public const string SwitchoverUnsafe = "PatroniSwitchoverUnsafe";
     public const string DrillFailed = "PatroniDrillFailed";
     public const string LeaderUnconfirmed = "PatroniLeaderUnconfirmed";
     public const string ResultUnreadable = "PatroniResultUnreadable";
