@@ -29,6 +29,7 @@ public static class ReadinessChecker
     public const string NotPausedCheck = "NotPaused";
     public const string ReplicaCheck = "EligibleReplica";
     public const string CandidateCheck = "Candidate";
+    public const string TimelineCheck = "SameTimeline";
 
     public static async Task<ReadinessReport> CheckAsync(DrillApi api, string? candidate, CancellationToken ct)
     {
@@ -58,7 +59,7 @@ public static class ReadinessChecker
             ? "The cluster is paused (maintenance mode): Patroni will not fail over by itself. Resume it with `patronictl resume`."
             : "Patroni manages the cluster (not paused)."));
 
-        var verdicts = snapshot.Replicas.Select(m => (Member: m, Reason: Ineligible(m, maxLag, sync))).ToList();
+        var verdicts = snapshot.Replicas.Select(m => (Member: m, Reason: Ineligible(m, maxLag, sync, leader?.Timeline))).ToList();
         var eligible = verdicts.Where(v => v.Reason is null).Select(v => v.Member.Name).ToList();
         string perMember = verdicts.Count == 0
             ? "the cluster has no replica"
@@ -67,12 +68,21 @@ public static class ReadinessChecker
             (eligible.Count > 0 ? $"{eligible.Count} replica(s) could take over" : "No replica could take over") +
             $" (maximum_lag_on_failover {maxLag} B{(sync ? ", synchronous mode" : "")}): {perMember}."));
 
+        // Patroni 3.0.2 may promote such a member anyway (by WAL position, timeline aside) and fork the history.
+        var behind = leader?.Timeline is { } tl
+            ? snapshot.Replicas.Where(m => !m.NoFailover && m.Timeline != tl).Select(m => $"{m.Name} ({m.State}, timeline {m.Timeline?.ToString() ?? "unknown"})").ToList()
+            : [];
+        checks.Add(new ReadinessCheck(TimelineCheck, behind.Count == 0, behind.Count == 0
+            ? "Every member that may take over follows the leader's timeline."
+            : $"Not yet on the leader's timeline {leader!.Timeline}: {string.Join(", ", behind)}. A failover now could promote one " +
+              "of them and lose what the leader wrote since; wait (Wait-PatroniCluster -Condition Healthy)."));
+
         if (!string.IsNullOrEmpty(candidate))
         {
             PatroniMember? named = snapshot.Members.FirstOrDefault(m => string.Equals(m.Name, candidate, StringComparison.Ordinal));
             string? reason = named is null ? $"no member is named '{candidate}' (members: {string.Join(", ", snapshot.Members.Select(m => m.Name))})"
                 : named.IsLeader ? $"{candidate} is the leader already"
-                : Ineligible(named, maxLag, sync);
+                : Ineligible(named, maxLag, sync, leader?.Timeline);
             checks.Add(new ReadinessCheck(CandidateCheck, reason is null,
                 reason is null ? $"{candidate} could take over ({Describe(named!)})." : $"{candidate} cannot take over: {reason}."));
         }
@@ -84,13 +94,19 @@ public static class ReadinessChecker
         return new ReadinessReport(failed.Count == 0, verdict, checks, leader?.Name, eligible, maxLag, snapshot);
     }
 
-    /// <summary>Why Patroni would not promote <paramref name="m"/>; null when it could.</summary>
-    public static string? Ineligible(PatroniMember m, long maxLag, bool synchronousMode)
+    /// <summary>
+    /// Why <paramref name="m"/> cannot safely take over; null when it can. A member off the leader's timeline is
+    /// one Patroni 3.0.2 may still promote (it reports its lag against the leader's position, timeline aside), but
+    /// that would fork the history and lose what the leader wrote on its own (see PromotionSafety).
+    /// </summary>
+    public static string? Ineligible(PatroniMember m, long maxLag, bool synchronousMode, long? leaderTimeline = null)
     {
         if (!m.IsRunning)
             return $"state '{m.State}'";
         if (m.NoFailover)
             return "tagged nofailover";
+        if (leaderTimeline is { } tl && m.Timeline != tl)
+            return $"on timeline {m.Timeline?.ToString() ?? "unknown"}, the leader on {tl}: promoting it would fork the history";
         if (m.LagBytes is not { } lag)
             return "lag unknown (not replicating?)";
         if (lag > maxLag)

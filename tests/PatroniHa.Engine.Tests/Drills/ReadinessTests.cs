@@ -27,7 +27,7 @@ public sealed class ReadinessTests
         string config = Payloads.Read(version, "config.json").Replace("\"pause\": true", "\"pause\": false");
         ReadinessReport r = Evaluate(Payloads.Read(version, "cluster.json"), config);
         Assert.True(r.Passed, r.Verdict);
-        Assert.Equal(["Leader", "NotPaused", "EligibleReplica"], r.Checks.Select(c => c.Check));
+        Assert.Equal(["Leader", "NotPaused", "EligibleReplica", "SameTimeline"], r.Checks.Select(c => c.Check));
         Assert.NotEmpty(r.Candidates);
         Assert.StartsWith("Ready", r.Verdict);
     }
@@ -78,6 +78,23 @@ public sealed class ReadinessTests
         Assert.False(Evaluate(cluster, config, "n2").Passed);
         Assert.True(Evaluate(cluster, config, "n3").Passed);
         Assert.Contains("no member is named 'n9'", Evaluate(cluster, config, "n9").Verdict);
+    }
+
+    [Fact]
+    public void A_replica_off_the_leaders_timeline_is_no_candidate_and_fails_SameTimeline_although_its_lag_reads_0()
+    {
+        // 3.0.2 right after a switchover to n1 (timeline 2): n2 still replays timeline 1 and reports lag 0.
+        string cluster = Payloads.Read("3.0.2", "cluster.json")
+            .Replace("\"leader\", \"state\": \"running\", \"api_url\": \"http://127.0.0.1:53595/patroni\", \"host\": \"127.0.0.1\", \"port\": 35197, \"timeline\": 1",
+                "\"leader\", \"state\": \"running\", \"api_url\": \"http://127.0.0.1:53595/patroni\", \"host\": \"127.0.0.1\", \"port\": 35197, \"timeline\": 2")
+            .Replace("\"port\": 59127, \"timeline\": 1", "\"port\": 59127, \"timeline\": 2");
+        ReadinessReport r = Evaluate(cluster, Payloads.Read("3.0.2", "config.json"));
+        Assert.False(r.Passed);
+        Assert.Equal(["SameTimeline"], r.Checks.Where(c => !c.Passed).Select(c => c.Check));
+        Assert.Contains("n2 (running, timeline 1)", r.Verdict);
+        Assert.Equal(["n3"], r.Candidates);
+        Assert.Contains("n2: on timeline 1, the leader on 2: promoting it would fork the history", r.Checks.Single(c => c.Check == "EligibleReplica").Detail);
+        Assert.False(Evaluate(cluster, Payloads.Read("3.0.2", "config.json"), "n2").Passed);
     }
 
     [Fact]

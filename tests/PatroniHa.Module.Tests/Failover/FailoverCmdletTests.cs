@@ -23,7 +23,7 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
         Assert.Equal(true, result.Properties["Passed"].Value);
         Assert.Equal(leader, result.Properties["Leader"].Value);
         Assert.Equal(FailoverSandbox.Replicas(ps), ((string[])result.Properties["Candidates"].Value).Order().ToList());
-        Assert.Equal(["Leader", "NotPaused", "EligibleReplica"],
+        Assert.Equal(["Leader", "NotPaused", "EligibleReplica", "SameTimeline"],
             ps.Ok("(Test-PatroniFailover).Checks.Check").Select(o => (string)o.BaseObject));
         Assert.Equal(true, ps.Ok("(Test-PatroniFailover).Passed").Single().BaseObject);
 
