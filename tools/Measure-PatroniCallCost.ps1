@@ -11,7 +11,8 @@
       raw replica    the same raw call on the replica
       cmdlet -ReadOnly  Invoke-PatroniQuery 'SELECT 1' -As Scalar -ReadOnly
       trivial cmdlet Get-PatroniSession (what any cmdlet call costs in pwsh)
-    and prints the median per-call time over the rounds with the ratio to its raw baseline.
+    and prints the median per-call time over the rounds with the ratio to its raw baseline, and the same for the
+    CPU time the calling (pipeline) thread spent per call (Linux), which a busy machine disturbs far less.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh ./tools/Measure-PatroniCallCost.ps1
 #>
@@ -31,6 +32,27 @@ foreach ($dll in 'Microsoft.Extensions.DependencyInjection.Abstractions', 'Micro
         Add-Type -Path (Join-Path $dependencies "$dll.dll")
     }
 }
+
+# CPU time of the calling thread (Linux getrusage RUSAGE_THREAD): steadier than wall time on a shared machine,
+# where client and server compete for the same cores.
+if ($IsLinux -and -not ('CallCostThreadCpu' -as [type])) {
+    Add-Type -TypeDefinition @'
+using System.Runtime.InteropServices;
+public static class CallCostThreadCpu
+{
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Rusage { public long UserSec, UserMicros, SystemSec, SystemMicros; [MarshalAs(UnmanagedType.ByValArray, SizeConst = 14)] public long[] Rest; }
+    [DllImport("libc")] private static extern int getrusage(int who, ref Rusage usage);
+    public static double Micros()
+    {
+        var r = new Rusage { Rest = new long[14] };
+        getrusage(1, ref r);
+        return (r.UserSec + r.SystemSec) * 1e6 + r.UserMicros + r.SystemMicros;
+    }
+}
+'@
+}
+$threadCpu = if ('CallCostThreadCpu' -as [type]) { { [CallCostThreadCpu]::Micros() } } else { { 0.0 } }
 
 $sandbox = Start-PatroniSandbox -Nodes 2 -Name callcost
 try {
@@ -61,16 +83,18 @@ try {
     }
     # Each case once as a warm-up (pools open, JIT done), then interleaved rounds.
     foreach ($case in $cases.Values) { foreach ($i in 1..20) { & $case } }
-    $perRound = @{}
-    foreach ($name in $cases.Keys) { $perRound[$name] = [Collections.Generic.List[double]]::new() }
+    $perRound = @{}; $cpuPerRound = @{}
+    foreach ($name in $cases.Keys) { $perRound[$name] = [Collections.Generic.List[double]]::new(); $cpuPerRound[$name] = [Collections.Generic.List[double]]::new() }
     $sw = [Diagnostics.Stopwatch]::new()
     foreach ($round in 1..$Rounds) {
         foreach ($name in $cases.Keys) {
             $body = $cases[$name]
             # The loop is the same for every case: its cost is in every row.
+            $cpu = & $threadCpu
             $sw.Restart()
             foreach ($i in 1..$CallsPerRound) { & $body }
             $sw.Stop()
+            $cpuPerRound[$name].Add(((& $threadCpu) - $cpu) / $CallsPerRound)
             $perRound[$name].Add($sw.Elapsed.TotalMicroseconds / $CallsPerRound)
         }
     }
@@ -82,9 +106,11 @@ try {
             Case             = $name
             'Median µs/call' = [math]::Round($m)
             'Ratio'          = if ($base) { '{0:0.00}×' -f ($m / (& $median $perRound[$base])) } else { '' }
+            'CPU µs/call'    = [math]::Round((& $median $cpuPerRound[$name]))
+            'CPU ratio'      = if ($base) { '{0:0.00}×' -f ((& $median $cpuPerRound[$name]) / (& $median $cpuPerRound[$base])) } else { '' }
         }
     }
-    $rows | Format-Table -AutoSize | Out-Host
+    $rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host
     # The figures only compare within one run: say how busy the machine was.
     $load = if (Test-Path /proc/loadavg) { ', load average ' + ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ' ' } else { '' }
     "Rounds: $Rounds × $CallsPerRound calls per case, interleaved; pwsh $($PSVersionTable.PSVersion), $([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription), $([Environment]::ProcessorCount) cores$load"
