@@ -142,6 +142,38 @@ Describe 'Test-PatroniFailover' {
     }
 }
 
+Describe 'Get-PatroniTopology -Watch' {
+    It 'redraws the member table on the host until stopped' {
+        # A child pwsh, as a user runs it in a terminal; the password travels in its environment only.
+        $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $start.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
+        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', '
+            Import-Module $env:WATCH_MODULE
+            $credential = [pscredential]::new($env:WATCH_USER, (ConvertTo-SecureString $env:PATRONI_PASSWORD -AsPlainText -Force))
+            $null = Connect-PatroniCluster -ApiEndpoint ($env:WATCH_API -split " ") -Credential $credential
+            Get-PatroniTopology -Watch -IntervalSec 1') { $start.ArgumentList.Add($a) }
+        $start.Environment['WATCH_MODULE'] = $manifestPath
+        $start.Environment['WATCH_API'] = $sandbox.ApiEndpoint -join ' '
+        $start.Environment['WATCH_USER'] = $sandbox.Credential.UserName
+        $start.Environment['PATRONI_PASSWORD'] = $sandbox.Credential.GetNetworkCredential().Password
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        $process = [System.Diagnostics.Process]::Start($start)
+        $output = $process.StandardOutput.ReadToEndAsync()
+        $errors = $process.StandardError.ReadToEndAsync()
+        # Redrawn every second: let it draw a few times (import and connect take a few seconds), then stop it.
+        Start-Sleep -Seconds 8
+        $process.HasExited | Should -BeFalse -Because "-Watch runs until stopped ($($errors.IsCompleted ? $errors.Result : ''))"
+        $process.Kill($true)
+        $process.WaitForExit()
+        $text = $output.Result
+        $errors.Result | Should -BeNullOrEmpty
+        [regex]::Matches($text, 'Member\s+Host\s+Role').Count | Should -BeGreaterOrEqual 2 -Because $text
+        $text | Should -Match ([regex]::Escape((Get-PatroniTopology -Session $session).Name))
+        $text | Should -Match '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d'
+    }
+}
+
 Describe 'Streaming in a pipeline' {
     It 'stops a query at Select-Object -First without an error' {
         $before = (Get-PatroniHealth -Session $session).Statistics.Errors
