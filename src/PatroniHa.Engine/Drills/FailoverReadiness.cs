@@ -72,10 +72,14 @@ public static class ReadinessChecker
         var behind = leader?.Timeline is { } tl
             ? snapshot.Replicas.Where(m => !m.NoFailover && m.Timeline != tl).Select(m => $"{m.Name} ({m.State}, timeline {m.Timeline?.ToString() ?? "unknown"})").ToList()
             : [];
-        checks.Add(new ReadinessCheck(TimelineCheck, behind.Count == 0, behind.Count == 0
+        string guard = config.CheckTimeline == true
+            ? " Patroni's check_timeline is on: it will not promote a member behind the cluster's timeline."
+            : " Patroni's check_timeline is off (its default): right after a switchover a failover could promote a member " +
+              "still on the old timeline; Set-PatroniConfiguration -Setting @{ check_timeline = $true } makes Patroni refuse that.";
+        checks.Add(new ReadinessCheck(TimelineCheck, behind.Count == 0, (behind.Count == 0
             ? "Every member that may take over follows the leader's timeline."
             : $"Not yet on the leader's timeline {leader!.Timeline}: {string.Join(", ", behind)}. A failover now could promote one " +
-              "of them and lose what the leader wrote since; wait (Wait-PatroniCluster -Condition Healthy)."));
+              "of them and lose what the leader wrote since; wait (Wait-PatroniCluster -Condition Healthy).") + guard));
 
         if (!string.IsNullOrEmpty(candidate))
         {

@@ -95,6 +95,10 @@ public sealed class ReadinessTests
         Assert.Equal(["n3"], r.Candidates);
         Assert.Contains("n2: on timeline 1, the leader on 2: promoting it would fork the history", r.Checks.Single(c => c.Check == "EligibleReplica").Detail);
         Assert.False(Evaluate(cluster, Payloads.Read("3.0.2", "config.json"), "n2").Passed);
+        // Patroni's own guard against that, off by default, is named either way.
+        Assert.Contains("check_timeline is off", r.Checks.Single(c => c.Check == "SameTimeline").Detail);
+        string guarded = "{\"check_timeline\": true, " + Payloads.Read("3.0.2", "config.json")[1..];
+        Assert.Contains("check_timeline is on", Evaluate(cluster, guarded).Checks.Single(c => c.Check == "SameTimeline").Detail);
     }
 
     [Fact]
