@@ -71,6 +71,26 @@ public static class FailoverDrill
 {
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
 
+    // A member still joining the leader's timeline (seconds after a switchover) is waited for, as the switchover
+    // itself would wait (PromotionSafety); any other failed check ends the drill before it starts.
+    private static async Task<ReadinessReport> ReadyToSwitchOverAsync(DrillApi api, DrillOptions options,
+        Action<string, int> progress, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            ReadinessReport ready = await ReadinessChecker.CheckAsync(api, options.Candidate, ct).ConfigureAwait(false);
+            if (ready.Passed)
+                return ready;
+            bool onlyTimeline = ready.Checks.Where(c => !c.Passed).All(c => c.Check == ReadinessChecker.TimelineCheck);
+            if (!onlyTimeline || waited.Elapsed > options.Timeout)
+                throw new PatroniHaException(PatroniErrorIds.FailoverNotReady, FailureKind.InvalidOperation,
+                    $"The drill did not start: {ready.Verdict} (Test-PatroniFailover lists every check.)", options.Candidate ?? ready.Leader);
+            progress("Waiting for every member that may take over to join the leader's timeline", 0);
+            await Task.Delay(Administration.Poll.Interval, ct).ConfigureAwait(false);
+        }
+    }
+
     /// <param name="progress">(what the drill waits for, percent complete or -1); called from background threads.</param>
     /// <param name="warn">Told when the probe table is left behind after a failed or cancelled drill.</param>
     public static async Task<DrillReport> RunAsync(DrillApi api, DrillOptions options, Action<string, int> progress,
@@ -83,11 +103,7 @@ public static class FailoverDrill
         if (options.Kind == DrillKind.Switchover)
         {
             progress("Checking that the cluster can switch over", 0);
-            ReadinessReport ready = await ReadinessChecker.CheckAsync(api, options.Candidate, ct).ConfigureAwait(false);
-            if (!ready.Passed)
-                throw new PatroniHaException(PatroniErrorIds.FailoverNotReady, FailureKind.InvalidOperation,
-                    $"The drill did not start: {ready.Verdict} (Test-PatroniFailover lists every check.)", options.Candidate ?? ready.Leader);
-            before = ready.Snapshot;
+            before = (await ReadyToSwitchOverAsync(api, options, progress, ct).ConfigureAwait(false)).Snapshot;
         }
         else
         {
