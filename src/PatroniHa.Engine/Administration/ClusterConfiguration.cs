@@ -32,8 +32,30 @@ public static class ClusterConfiguration
         return new ConfigUpdate(changes, restart, null);
     }
 
-    /// <summary>Sends PATCH (or PUT) /config; returns the configuration Patroni answered with.</summary>
+    /// <summary>How long a change may take to show in GET /config (each member serves it from its DCS cache).</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Sends PATCH (or PUT) /config and returns the configuration Patroni answered with, once GET /config (what
+    /// Get-PatroniConfiguration reads) shows it too: a member answers GET from its own copy of the DCS, which its
+    /// watch updates a moment later (measured: the old value read back right after the change on a loaded machine).
+    /// </summary>
     public static async Task<PatroniDynamicConfig> SendAsync(DrillApi api, JsonObject document, bool replace, CancellationToken ct)
+    {
+        PatroniDynamicConfig answered = await SendOnceAsync(api, document, replace, ct).ConfigureAwait(false);
+        JsonNode? expected = JsonNode.Parse(answered.Raw.GetRawText());
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < SettleTimeout)
+        {
+            PatroniDynamicConfig read = await GetOrEmptyAsync(api, ct).ConfigureAwait(false);
+            if (JsonNode.DeepEquals(JsonNode.Parse(read.Raw.GetRawText()), expected))
+                break;
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+        }
+        return answered;
+    }
+
+    private static async Task<PatroniDynamicConfig> SendOnceAsync(DrillApi api, JsonObject document, bool replace, CancellationToken ct)
     {
         HttpMethod method = replace ? HttpMethod.Put : HttpMethod.Patch;
         string request = $"{method.Method} /config";
