@@ -34,10 +34,11 @@ public static class ClusterChange
     public static async Task<ChangeResult> SwitchoverAsync(DrillApi api, string? candidate, DateTimeOffset? scheduledAt,
         TimeSpan settleTimeout, Action<string> progress, CancellationToken ct)
     {
+        ClusterSnapshot before = await api.GetClusterAsync(ct).ConfigureAwait(false);
+        before.RequireLeader(); // no leader: say so at once (Invoke-PatroniFailover is the way), not after a wait
         // A scheduled switchover is Patroni's to carry out later: only one made now can be checked now.
-        ClusterSnapshot before = scheduledAt is null
-            ? await PromotionSafety.WaitAsync(api, candidate, settleTimeout, progress, ct).ConfigureAwait(false)
-            : await api.GetClusterAsync(ct).ConfigureAwait(false);
+        if (scheduledAt is null)
+            before = await PromotionSafety.WaitAsync(api, candidate, settleTimeout, progress, ct).ConfigureAwait(false);
         PatroniMember leader = before.RequireLeader();
         progress(scheduledAt is null
             ? $"Asking Patroni to switch over from {leader.Name} to {candidate ?? "any healthy standby"}"

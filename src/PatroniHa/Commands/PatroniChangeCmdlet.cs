@@ -12,7 +12,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 public abstract class PatroniChangeCmdlet : PatroniAdminCmdlet
 {
-    /// <summary>How long to wait for the new leader.</summary>
+    /// <summary>How long to wait for the members that may take over to be on the leader's timeline, then for the new leader.</summary>
     [Parameter]
     [ValidateRange(5, 3600)]
     public int TimeoutSec { get; set; } = 60;
