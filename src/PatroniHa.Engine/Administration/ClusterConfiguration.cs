@@ -39,18 +39,22 @@ public static class ClusterConfiguration
     /// Sends PATCH (or PUT) /config and returns the configuration Patroni answered with, once GET /config (what
     /// Get-PatroniConfiguration reads) shows it too: a member answers GET from its own copy of the DCS, which its
     /// watch updates a moment later (measured: the old value read back right after the change on a loaded machine).
+    /// The wait is best effort: the change is made, so a read that fails or stays stale does not fail it.
     /// </summary>
     public static async Task<PatroniDynamicConfig> SendAsync(DrillApi api, JsonObject document, bool replace, CancellationToken ct)
     {
         PatroniDynamicConfig answered = await SendOnceAsync(api, document, replace, ct).ConfigureAwait(false);
         JsonNode? expected = JsonNode.Parse(answered.Raw.GetRawText());
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < SettleTimeout)
+        try
         {
-            PatroniDynamicConfig read = await GetOrEmptyAsync(api, ct).ConfigureAwait(false);
-            if (JsonNode.DeepEquals(JsonNode.Parse(read.Raw.GetRawText()), expected))
-                break;
-            await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
+            await Poll.UntilAsync("GET /config to show the change", SettleTimeout, async c =>
+            {
+                PatroniDynamicConfig read = await GetOrEmptyAsync(api, c).ConfigureAwait(false);
+                return JsonNode.DeepEquals(JsonNode.Parse(read.Raw.GetRawText()), expected) ? null : "the previous configuration";
+            }, null, ct).ConfigureAwait(false);
+        }
+        catch (PatroniHaException) when (!ct.IsCancellationRequested)
+        {
         }
         return answered;
     }

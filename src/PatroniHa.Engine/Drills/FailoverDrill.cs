@@ -72,7 +72,8 @@ public static class FailoverDrill
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(30);
 
     // A member still joining the leader's timeline (seconds after a switchover) is waited for, as the switchover
-    // itself would wait (PromotionSafety); any other failed check ends the drill before it starts.
+    // itself would wait (PromotionSafety); any other failed check, or a cluster that does not answer, ends the drill
+    // before it starts (not Poll.UntilAsync: it would keep retrying an unreachable cluster until the timeout).
     private static async Task<ReadinessReport> ReadyToSwitchOverAsync(DrillApi api, DrillOptions options,
         Action<string, int> progress, CancellationToken ct)
     {

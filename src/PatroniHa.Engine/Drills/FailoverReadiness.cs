@@ -103,7 +103,7 @@ public static class ReadinessChecker
     /// one Patroni 3.0.2 may still promote (it reports its lag against the leader's position, timeline aside), but
     /// that would fork the history and lose what the leader wrote on its own (see PromotionSafety).
     /// </summary>
-    public static string? Ineligible(PatroniMember m, long maxLag, bool synchronousMode, long? leaderTimeline = null)
+    public static string? Ineligible(PatroniMember m, long maxLag, bool synchronousMode, long? leaderTimeline)
     {
         if (!m.IsRunning)
             return $"state '{m.State}'";
