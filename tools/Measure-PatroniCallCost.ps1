@@ -4,22 +4,29 @@
     Per-call cost of the cmdlets against raw Npgsql called from the same pwsh: the same statement on the same
     servers, interleaved rounds, ratios against the raw baseline measured in the same run.
 .DESCRIPTION
-    Starts a 2-member sandbox cluster (needs postgresql, patroni, etcd-server), connects a session, and then, per
-    round, times a batch of calls of each case in turn:
+    Starts a 2-member sandbox cluster (needs postgresql, patroni, etcd-server), connects a session, and times
+    batches of calls of each case:
       raw leader     $dataSource.CreateCommand('SELECT 1').ExecuteScalar() on the leader (Npgsql's own pool)
       cmdlet         Invoke-PatroniQuery 'SELECT 1' -As Scalar
       raw replica    the same raw call on the replica
       cmdlet -ReadOnly  Invoke-PatroniQuery 'SELECT 1' -As Scalar -ReadOnly
       trivial cmdlet Get-PatroniSession (what any cmdlet call costs in pwsh)
-    and prints the median per-call time over the rounds with the ratio to its raw baseline, and the same for the
-    CPU time the calling (pipeline) thread spent per call (Linux), which a busy machine disturbs far less.
+      raw + trivial  both in one call: the floor for any binary cmdlet that wraps the raw call
+    The first batch of each case is what a new session's first calls cost; then come -WarmupSec seconds of
+    interleaved batches (the JIT's tiered compilation takes thousands of calls to settle, and until then a call
+    costs 2-3x its steady-state time), then -Rounds rounds in a new random order each. It prints the median per-call
+    time over the rounds with the ratio to its raw baseline, the same for the CPU time the calling (pipeline)
+    thread spent per call (Linux), and the first batch's figures.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build; dotnet pwsh ./tools/Measure-PatroniCallCost.ps1
 #>
 [CmdletBinding()]
 param(
-    [ValidateRange(3, 1000)] [int] $Rounds = 15,
+    [ValidateRange(3, 1000)] [int] $Rounds = 30,
     [ValidateRange(10, 100000)] [int] $CallsPerRound = 200,
+    # Interleaved calls of every case before measuring: the JIT (tiered compilation) and PowerShell's script
+    # compiler take thousands of calls to settle, and until then a call costs 2-3x its steady-state time.
+    [ValidateRange(0, 600)] [int] $WarmupSec = 20,
     [string] $Module = (Join-Path $PSScriptRoot '../out/PatroniHa/PatroniHa.psd1')
 )
 $ErrorActionPreference = 'Stop'
@@ -76,38 +83,55 @@ try {
         'raw Npgsql, replica'                       = { $c = $rawReplica.CreateCommand('SELECT 1'); $null = $c.ExecuteScalar(); $c.Dispose() }
         '  … -ReadOnly'                             = { $null = Invoke-PatroniQuery 'SELECT 1' -As Scalar -ReadOnly }
         'Get-PatroniSession (any cmdlet call)'      = { $null = Get-PatroniSession }
+        # What wrapping the raw call in any binary cmdlet would cost: the floor for Invoke-PatroniQuery.
+        'raw Npgsql, leader + Get-PatroniSession'   = { $null = Get-PatroniSession; $c = $rawLeader.CreateCommand('SELECT 1'); $null = $c.ExecuteScalar(); $c.Dispose() }
     }
     $baselineOf = @{
         "Invoke-PatroniQuery 'SELECT 1' -As Scalar" = 'raw Npgsql, leader'
         '  … -ReadOnly'                             = 'raw Npgsql, replica'
+        'raw Npgsql, leader + Get-PatroniSession'   = 'raw Npgsql, leader'
     }
-    # Each case once as a warm-up (pools open, JIT done), then interleaved rounds.
-    foreach ($case in $cases.Values) { foreach ($i in 1..20) { & $case } }
-    $perRound = @{}; $cpuPerRound = @{}
+    $perRound = @{}; $cpuPerRound = @{}; $firstRound = @{}
     foreach ($name in $cases.Keys) { $perRound[$name] = [Collections.Generic.List[double]]::new(); $cpuPerRound[$name] = [Collections.Generic.List[double]]::new() }
     $sw = [Diagnostics.Stopwatch]::new()
+    # One batch of one case: wall and calling-thread CPU per call. The loop is the same for every case: its cost
+    # is in every row.
+    $timeBatch = {
+        param($body)
+        $cpu = & $threadCpu
+        $sw.Restart()
+        foreach ($i in 1..$CallsPerRound) { & $body }
+        $sw.Stop()
+        $sw.Elapsed.TotalMicroseconds / $CallsPerRound
+        ((& $threadCpu) - $cpu) / $CallsPerRound
+    }
+    # Warm-up: the first batch of each case is what a new session's first calls cost (each side JIT-compiles its
+    # own code, the module's Npgsql included); then interleaved batches until the JIT's tiering has settled.
+    foreach ($name in $cases.Keys) { $firstRound[$name] = (& $timeBatch $cases[$name])[0] }
+    $warmupEnd = [DateTime]::UtcNow.AddSeconds($WarmupSec)
+    while ([DateTime]::UtcNow -lt $warmupEnd) { foreach ($case in $cases.Values) { foreach ($i in 1..$CallsPerRound) { & $case } } }
     foreach ($round in 1..$Rounds) {
-        foreach ($name in $cases.Keys) {
-            $body = $cases[$name]
-            # The loop is the same for every case: its cost is in every row.
-            $cpu = & $threadCpu
-            $sw.Restart()
-            foreach ($i in 1..$CallsPerRound) { & $body }
-            $sw.Stop()
-            $cpuPerRound[$name].Add(((& $threadCpu) - $cpu) / $CallsPerRound)
-            $perRound[$name].Add($sw.Elapsed.TotalMicroseconds / $CallsPerRound)
+        # A new order each round, so no case always runs after the same neighbour.
+        foreach ($name in ($cases.Keys | Get-Random -Shuffle)) {
+            $wall, $cpu = & $timeBatch $cases[$name]
+            $perRound[$name].Add($wall)
+            $cpuPerRound[$name].Add($cpu)
         }
     }
     $median = { param($values) $s = $values | Sort-Object; $s[[int][math]::Floor(($s.Count - 1) / 2)] }
+    $ratio = { param($value, $base) if ($base) { '{0:0.00}×' -f ($value / $base) } else { '' } }
     $rows = foreach ($name in $cases.Keys) {
-        $m = & $median $perRound[$name]
         $base = $baselineOf[$name]
+        $m = & $median $perRound[$name]
+        $c = & $median $cpuPerRound[$name]
         [pscustomobject]@{
             Case             = $name
-            'Median µs/call' = [math]::Round($m)
-            'Ratio'          = if ($base) { '{0:0.00}×' -f ($m / (& $median $perRound[$base])) } else { '' }
-            'CPU µs/call'    = [math]::Round((& $median $cpuPerRound[$name]))
-            'CPU ratio'      = if ($base) { '{0:0.00}×' -f ((& $median $cpuPerRound[$name]) / (& $median $cpuPerRound[$base])) } else { '' }
+            'Median µs/call' = [int]$m
+            'Ratio'          = & $ratio $m ($base ? (& $median $perRound[$base]) : $null)
+            'CPU µs/call'    = [int]$c
+            'CPU ratio'      = & $ratio $c ($base ? (& $median $cpuPerRound[$base]) : $null)
+            'First batch µs/call' = [int]$firstRound[$name]
+            'First ratio'    = & $ratio $firstRound[$name] ($base ? $firstRound[$base] : $null)
         }
     }
     $rows | Format-Table -AutoSize | Out-String -Width 200 | Out-Host

@@ -42,6 +42,15 @@ BeforeDiscovery {
 }
 
 BeforeAll {
+    # A start of this same pwsh (also when it runs as `dotnet pwsh`) with -NoProfile -NonInteractive and the arguments given.
+    function New-ChildPwsh {
+        $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $start.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
+        foreach ($a in @('-NoProfile', '-NonInteractive') + $args) { $start.ArgumentList.Add($a) }
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        $start
+    }
     $manifestPath = if (Test-Path $Module) { $Module } else { Join-Path (Get-Module $Module -ListAvailable | Select-Object -First 1).ModuleBase 'PatroniHa.psd1' }
     Import-Module $manifestPath
     $script:sandbox = Start-PatroniSandbox -Nodes 1 -Name modcheck
@@ -145,19 +154,15 @@ Describe 'Test-PatroniFailover' {
 Describe 'Get-PatroniTopology -Watch' {
     It 'redraws the member table on the host until stopped' {
         # A child pwsh, as a user runs it in a terminal; the password travels in its environment only.
-        $start = [System.Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { $start.ArgumentList.Add([Environment]::GetCommandLineArgs()[0]) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', '
+        $start = New-ChildPwsh '-Command' '
             Import-Module $env:WATCH_MODULE
             $credential = [pscredential]::new($env:WATCH_USER, (ConvertTo-SecureString $env:PATRONI_PASSWORD -AsPlainText -Force))
             $null = Connect-PatroniCluster -ApiEndpoint ($env:WATCH_API -split " ") -Credential $credential
-            Get-PatroniTopology -Watch -IntervalSec 1') { $start.ArgumentList.Add($a) }
+            Get-PatroniTopology -Watch -IntervalSec 1'
         $start.Environment['WATCH_MODULE'] = $manifestPath
         $start.Environment['WATCH_API'] = $sandbox.ApiEndpoint -join ' '
         $start.Environment['WATCH_USER'] = $sandbox.Credential.UserName
         $start.Environment['PATRONI_PASSWORD'] = $sandbox.Credential.GetNetworkCredential().Password
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
         $process = [System.Diagnostics.Process]::Start($start)
         $output = $process.StandardOutput.ReadToEndAsync()
         $errors = $process.StandardError.ReadToEndAsync()
@@ -183,6 +188,23 @@ Describe 'Streaming in a pipeline' {
         }
         (Get-PatroniHealth -Session $session).Statistics.Errors | Should -Be $before
         Invoke-PatroniQuery 'SELECT 41 + 1' -As Scalar -Session $session | Should -Be 42
+    }
+}
+
+Describe 'The per-call benchmark (tools/Measure-PatroniCallCost.ps1)' {
+    It 'runs and prints every case with its ratio to the raw call' {
+        # A smoke run of what the README tells users to run (its own 2-member sandbox, a child pwsh); the figures
+        # themselves are the benchmark's business, not a test's.
+        $tool = Join-Path $PSScriptRoot '../../tools/Measure-PatroniCallCost.ps1'
+        $start = New-ChildPwsh '-File' $tool '-Rounds' '3' '-CallsPerRound' '10' '-WarmupSec' '0' '-Module' $manifestPath
+        $process = [System.Diagnostics.Process]::Start($start)
+        $errors = $process.StandardError.ReadToEndAsync()
+        $text = $process.StandardOutput.ReadToEnd()
+        $process.WaitForExit()
+        $process.ExitCode | Should -Be 0 -Because $errors.Result
+        foreach ($case in "Invoke-PatroniQuery 'SELECT 1' -As Scalar", '… -ReadOnly', 'raw Npgsql, leader + Get-PatroniSession') {
+            $text | Should -Match ([regex]::Escape($case) + '\s+\d+\s+\d+\.\d\d×') -Because $text
+        }
     }
 }
 
