@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using Npgsql;
 using PatroniHa.Engine.Fencing;
 using PatroniHa.Engine.Routing;
@@ -60,15 +61,21 @@ public sealed class QueryExecutor
         CancellationToken ct)
     {
         var attempt = new Attempt(backend, request, sink);
-        ResilienceContext context = ResilienceContextPool.Shared.Get(ct);
         TimeSpan timeout = backend.Options.FailoverTimeout;
-        context.Properties.Set(DeadlineKey, Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency));
+        long deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         try
         {
-            ResiliencePipeline pipeline = request.ReadOnly ? _readPipeline : _writePipeline;
-            QueryResult result = await pipeline.ExecuteAsync(
-                static (ctx, state) => state.Executor.RunOnceAsync(state.Attempt, ctx.CancellationToken),
-                context, (Executor: this, Attempt: attempt)).ConfigureAwait(false);
+            QueryResult result;
+            try
+            {
+                // Almost every statement needs one attempt: it runs without the retry pipeline's machinery, which
+                // a statement right after PowerShell's parameter binding pays for in cold caches.
+                result = await RunOnceAsync(attempt, ct).ConfigureAwait(false);
+            }
+            catch (RetryableFailure first)
+            {
+                result = await RetryAsync(attempt, first, deadline, ct).ConfigureAwait(false);
+            }
             if (request.CountInStatistics && request.ReadOnly)
                 _stats.CountRead();
             else if (request.CountInStatistics)
@@ -89,6 +96,32 @@ public sealed class QueryExecutor
             if (request.CountInStatistics && !ct.IsCancellationRequested)
                 _stats.CountError();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The attempts after a first one failed with <paramref name="first"/>: the retry pipeline judges that failure
+    /// as if it had run the attempt itself (whether to go again within the deadline, and after what pause).
+    /// </summary>
+    private async Task<QueryResult> RetryAsync(Attempt attempt, RetryableFailure first, long deadline, CancellationToken ct)
+    {
+        ResilienceContext context = ResilienceContextPool.Shared.Get(ct);
+        context.Properties.Set(DeadlineKey, deadline);
+        attempt.Failed = first;
+        try
+        {
+            ResiliencePipeline pipeline = attempt.Request.ReadOnly ? _readPipeline : _writePipeline;
+            return await pipeline.ExecuteAsync(
+                static async (ctx, state) =>
+                {
+                    if (state.Attempt.Failed is { } failed)
+                    {
+                        state.Attempt.Failed = null;
+                        ExceptionDispatchInfo.Throw(failed);
+                    }
+                    return await state.Executor.RunOnceAsync(state.Attempt, ctx.CancellationToken).ConfigureAwait(false);
+                },
+                context, (Executor: this, Attempt: attempt)).ConfigureAwait(false);
         }
         finally
         {
@@ -261,6 +294,9 @@ public sealed class QueryExecutor
 
         /// <summary>This attempt runs the statement with Npgsql's blocking calls (<see cref="QueryRequest.BlockingFirstAttempt"/>).</summary>
         public bool Blocking { get; set; }
+
+        /// <summary>The first attempt's failure, until the retry pipeline has judged it.</summary>
+        public RetryableFailure? Failed { get; set; }
 
         /// <summary>The current attempt's statement went to the server.</summary>
         public bool Sent { get; set; }
