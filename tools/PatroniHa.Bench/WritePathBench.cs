@@ -17,9 +17,11 @@ namespace PatroniHa.Bench;
 internal static class WritePathBench
 {
     public const string Usage = """
-        Usage: patroniha-bench writepath [--iterations <n>] [--rounds <n>] [--warmup-sec <n>]
+        Usage: patroniha-bench writepath [--iterations <n>] [--rounds <n>] [--warmup-sec <n>] [--cold-mb <n>]
           The engine's write and read paths (ClusterSession.ExecuteAsync) vs raw pooled Npgsql, `SELECT 1`,
           interleaved rounds (default: 20 s warm-up, then 10 rounds x 2000 statements per case). Prints the ratios.
+          --cold-mb: before each statement (untimed) walk a buffer of that size, as PowerShell's parameter binding
+          does to the caches before a cmdlet's statement (8 is about what it takes; default 0).
         """;
 
     private sealed record Case(string Name, Func<Task> Run, string? Baseline = null)
@@ -29,7 +31,7 @@ internal static class WritePathBench
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        int iterations = 2000, rounds = 10, warmupSec = 20;
+        int iterations = 2000, rounds = 10, warmupSec = 20, coldMb = 0;
         for (int i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -44,6 +46,10 @@ internal static class WritePathBench
                     break;
                 case "--warmup-sec" when i + 1 < args.Length && int.TryParse(args[i + 1], out int w) && w >= 0:
                     warmupSec = w;
+                    i++;
+                    break;
+                case "--cold-mb" when i + 1 < args.Length && int.TryParse(args[i + 1], out int mb) && mb >= 0:
+                    coldMb = mb;
                     i++;
                     break;
                 case "--help" or "-h":
@@ -87,12 +93,14 @@ internal static class WritePathBench
                 () => session.ExecuteAsync(blockingRead, null, ct), "raw Npgsql blocking, replica"),
         ];
 
+        var cooler = new CacheCooler(coldMb);
+
         // Warm-up: every case, interleaved, until the JIT's tiered compilation has settled (thousands of calls).
         var warmup = Stopwatch.StartNew();
         do
         {
             foreach (Case c in cases)
-                await MeasureAsync(c.Run, null, 200);
+                await MeasureAsync(c.Run, null, 200, cooler);
         }
         while (warmup.Elapsed < TimeSpan.FromSeconds(warmupSec));
         var random = new Random(1);
@@ -100,7 +108,7 @@ internal static class WritePathBench
         {
             // A new order each round, so no case always follows the same neighbour.
             foreach (Case c in cases.OrderBy(_ => random.Next()))
-                await MeasureAsync(c.Run, c.Times, iterations);
+                await MeasureAsync(c.Run, c.Times, iterations, cooler);
         }
 
         Console.WriteLine("| path | median | p99 | ratio (median) |");
@@ -111,7 +119,8 @@ internal static class WritePathBench
             string ratio = c.Baseline is { } b ? $"{median / Percentile(cases.Single(x => x.Name == b).Times, 0.5):0.00}" : "1.00";
             Console.WriteLine($"| {c.Name} | {median:0.0} µs | {Percentile(c.Times, 0.99):0.0} µs | {ratio} |");
         }
-        Console.WriteLine($"(lease: {session.Backend.Fence.Lease?.Timing}; {iterations * rounds} statements per case after a {warmupSec} s warm-up)");
+        Console.WriteLine($"(lease: {session.Backend.Fence.Lease?.Timing}; {iterations * rounds} statements per case after a {warmupSec} s warm-up" +
+                          (coldMb > 0 ? $"; {coldMb} MB walked before each statement)" : ")"));
         return 0;
     }
 
@@ -129,10 +138,11 @@ internal static class WritePathBench
         return Task.CompletedTask;
     }
 
-    private static async Task MeasureAsync(Func<Task> op, List<double>? into, int iterations)
+    private static async Task MeasureAsync(Func<Task> op, List<double>? into, int iterations, CacheCooler cooler)
     {
         for (int i = 0; i < iterations; i++)
         {
+            cooler.Walk();
             long start = Stopwatch.GetTimestamp();
             await op();
             into?.Add(Stopwatch.GetElapsedTime(start).TotalMicroseconds);
@@ -143,5 +153,17 @@ internal static class WritePathBench
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+    }
+}
+
+/// <summary>Evicts the CPU caches between statements by touching every cache line of a buffer (nothing when 0 MB).</summary>
+internal sealed class CacheCooler(int megabytes)
+{
+    private readonly byte[] _buffer = new byte[megabytes << 20];
+
+    public void Walk()
+    {
+        for (int i = 0; i < _buffer.Length; i += 64)
+            _buffer[i]++;
     }
 }
