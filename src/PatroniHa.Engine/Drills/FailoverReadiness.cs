@@ -31,6 +31,9 @@ public static class ReadinessChecker
     public const string CandidateCheck = "Candidate";
     public const string TimelineCheck = "SameTimeline";
 
+    /// <summary>How to turn on Patroni's own guard against promoting a member behind the cluster's timeline.</summary>
+    public const string CheckTimelineAdvice = "Set-PatroniConfiguration -Setting @{ check_timeline = $true } makes Patroni refuse that.";
+
     public static async Task<ReadinessReport> CheckAsync(DrillApi api, string? candidate, CancellationToken ct)
     {
         ClusterSnapshot snapshot = await api.GetClusterAsync(ct).ConfigureAwait(false);
@@ -75,7 +78,7 @@ public static class ReadinessChecker
         string guard = config.CheckTimeline == true
             ? " Patroni's check_timeline is on: it will not promote a member behind the cluster's timeline."
             : " Patroni's check_timeline is off (its default): right after a switchover a failover could promote a member " +
-              "still on the old timeline; Set-PatroniConfiguration -Setting @{ check_timeline = $true } makes Patroni refuse that.";
+              "still on the old timeline; " + CheckTimelineAdvice;
         checks.Add(new ReadinessCheck(TimelineCheck, behind.Count == 0, (behind.Count == 0
             ? "Every member that may take over follows the leader's timeline."
             : $"Not yet on the leader's timeline {leader!.Timeline}: {string.Join(", ", behind)}. A failover now could promote one " +

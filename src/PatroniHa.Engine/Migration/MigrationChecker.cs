@@ -42,8 +42,23 @@ public static class MigrationChecker
             return MigrationEvaluator.Unreachable(e.Message, rows, options);
         }
 
+        Task<PatroniDynamicConfig?> config = ReadConfigAsync(client, endpoints, ct);
         MemberFacts[] facts = await Task.WhenAll(snapshot.Members.Select(m =>
             MemberProbe.ProbeAsync(client, options, m, extensions, memberTimeout, ct))).ConfigureAwait(false);
-        return MigrationEvaluator.Evaluate(snapshot, facts, extensions, options);
+        return MigrationEvaluator.Evaluate(snapshot, facts, extensions, options, await config.ConfigureAwait(false));
+    }
+
+    /// <summary>GET /config from the first endpoint that answers; null (a warning row) when none does.</summary>
+    private static async Task<PatroniDynamicConfig?> ReadConfigAsync(PatroniRestClient client, IReadOnlyList<Uri> endpoints,
+        CancellationToken ct)
+    {
+        try
+        {
+            return await client.GetConfigAsync(endpoints, ct).ConfigureAwait(false);
+        }
+        catch (PatroniHaException) when (!ct.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 }

@@ -17,8 +17,9 @@ public static partial class MigrationEvaluator
 
     public const int RecommendedReplicas = 2;
 
+    /// <param name="config">What GET /config said; null when no member answered it.</param>
     public static MigrationReport Evaluate(ClusterSnapshot snapshot, IReadOnlyList<MemberFacts> facts,
-        IReadOnlyList<string> extensions, ClusterOptions options)
+        IReadOnlyList<string> extensions, ClusterOptions options, PatroniDynamicConfig? config)
     {
         var checks = new List<MigrationCheck>();
         PatroniMember? leader = snapshot.Leader;
@@ -37,6 +38,7 @@ public static partial class MigrationEvaluator
             ? Row(N.NotPaused, N.ClusterMember, CheckStatus.Warning,
                 "The cluster is paused (maintenance mode): Patroni will not fail over by itself until `patronictl resume`.")
             : Row(N.NotPaused, N.ClusterMember, CheckStatus.Passed, "Patroni manages the cluster (not paused)."));
+        checks.Add(CheckTimelineRow(config));
 
         int? referenceMajor = ReferenceMajor(facts);
         bool pgTls = PostgresTlsGiven(options.Tls);
@@ -104,6 +106,22 @@ public static partial class MigrationEvaluator
 
     public static MigrationCheck Row(string check, string member, CheckStatus status, string detail) =>
         new(check, member, status, detail);
+
+    /// <summary>
+    /// Patroni's check_timeline (off by default): without it, a failover right after a switchover can promote a
+    /// member still on the old timeline (Patroni 3.0.2 reports its lag as 0), fork the history and lose what the
+    /// leader acknowledged since. A warning: PatroniHa's own switchovers wait that window out, Patroni's do not.
+    /// </summary>
+    private static MigrationCheck CheckTimelineRow(PatroniDynamicConfig? config) => config switch
+    {
+        null => Row(N.CheckTimeline, N.ClusterMember, CheckStatus.Warning,
+            "No member answered GET /config, so whether Patroni's check_timeline is on is unknown."),
+        { CheckTimeline: true } => Row(N.CheckTimeline, N.ClusterMember, CheckStatus.Passed,
+            "Patroni's check_timeline is on: it will not promote a member behind the cluster's timeline."),
+        _ => Row(N.CheckTimeline, N.ClusterMember, CheckStatus.Warning,
+            "Patroni's check_timeline is off (its default): a failover right after a switchover could promote a member " +
+            "still on the old timeline and lose the writes acknowledged since; " + Drills.ReadinessChecker.CheckTimelineAdvice),
+    };
 
     private static MigrationCheck ReplicaCount(ClusterSnapshot snapshot, PatroniNodeStatus? leaderNode)
     {

@@ -30,6 +30,7 @@ public static class MigrationCheckNames
     public const string Leader = "Leader";
     public const string Replicas = "Replicas";
     public const string NotPaused = "NotPaused";
+    public const string CheckTimeline = "CheckTimeline";
     public const string RestApi = "RestApi";
     public const string PatroniVersion = "PatroniVersion";
     public const string Login = "Login";

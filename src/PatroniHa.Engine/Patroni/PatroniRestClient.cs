@@ -70,6 +70,24 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
         return Parse(endpoint, "/config", status, body, b => PatroniJson.ParseConfig(b, endpoint));
     }
 
+    /// <summary>GET /config from the first of <paramref name="endpoints"/> that answers (every member serves the DCS copy).</summary>
+    public async Task<PatroniDynamicConfig> GetConfigAsync(IReadOnlyList<Uri> endpoints, CancellationToken cancellationToken)
+    {
+        Exception? last = null;
+        foreach (Uri endpoint in endpoints)
+        {
+            try
+            {
+                return await GetConfigAsync(endpoint, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PatroniHaException e)
+            {
+                last = e;
+            }
+        }
+        throw last ?? new InvalidOperationException("No Patroni endpoint configured.");
+    }
+
     /// <summary>
     /// GET /primary on one member's own endpoint: the leader-lease check. Patroni 3.0.2 (api.py do_GET) answers
     /// 200 there only while <c>ha.is_leader()</c>, i.e. while that member's Patroni holds the leader lock (it

@@ -42,22 +42,7 @@ public sealed class PatroniTopologySource : ITopologySource, IDisposable
             : throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.InvalidResult,
                 $"{member.Name} lists no usable api_url, so its Patroni cannot be asked.");
 
-    public async Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct)
-    {
-        Exception? last = null;
-        foreach (Uri endpoint in _endpoints.Current)
-        {
-            try
-            {
-                return await _client.GetConfigAsync(endpoint, ct).ConfigureAwait(false);
-            }
-            catch (PatroniHaException e)
-            {
-                last = e;
-            }
-        }
-        throw last ?? new InvalidOperationException("No Patroni endpoint configured.");
-    }
+    public Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct) => _client.GetConfigAsync(_endpoints.Current, ct);
 
     public async Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct)
     {

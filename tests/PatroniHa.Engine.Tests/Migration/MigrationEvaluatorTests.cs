@@ -29,13 +29,45 @@ public class MigrationEvaluatorTests
         Assert.Empty(PatroniJson.ParseNodeStatus(Payloads.Read("3.0.2", "patroni-replica.json"), Source).Replication);
     }
 
+    /// <summary>The recorded 3.0.2 /config (Patroni's defaults: check_timeline unset, so off).</summary>
+    private static readonly PatroniDynamicConfig RecordedConfig = PatroniJson.ParseConfig(Payloads.Read("3.0.2", "config.json"), Source);
+
+    private static readonly PatroniDynamicConfig GuardedConfig = RecordedConfig with { CheckTimeline = true };
+
     [Fact]
     public void Healthy_recorded_cluster_passes()
     {
         ClusterSnapshot snapshot = PatroniJson.ParseCluster(Payloads.Read("3.0.2", "cluster.json"), Source, DateTimeOffset.UtcNow);
-        MigrationReport report = MigrationEvaluator.Evaluate(snapshot, Facts(snapshot, _ => "3.0.2", _ => 150018), [], Options);
+        MigrationReport report = MigrationEvaluator.Evaluate(snapshot, Facts(snapshot, _ => "3.0.2", _ => 150018), [], Options, GuardedConfig);
         Assert.True(report.Passed, report.Verdict);
         Assert.All(report.Checks, c => Assert.Equal(CheckStatus.Passed, c.Status));
+        Assert.Contains("check_timeline is on", report.Checks.Single(c => c.Check == MigrationCheckNames.CheckTimeline).Detail);
+    }
+
+    [Fact]
+    public void Check_timeline_off_is_a_warning_that_says_how_to_turn_it_on()
+    {
+        ClusterSnapshot snapshot = PatroniJson.ParseCluster(Payloads.Read("3.0.2", "cluster.json"), Source, DateTimeOffset.UtcNow);
+        Assert.Null(RecordedConfig.CheckTimeline);
+        MigrationReport report = MigrationEvaluator.Evaluate(snapshot, Facts(snapshot, _ => "3.0.2", _ => 150018), [], Options, RecordedConfig);
+        MigrationCheck guard = Assert.Single(report.Checks, c => c.Status != CheckStatus.Passed);
+        Assert.Equal((MigrationCheckNames.CheckTimeline, MigrationCheckNames.ClusterMember, CheckStatus.Warning), (guard.Check, guard.Member, guard.Status));
+        Assert.Contains("could promote a member still on the old timeline", guard.Detail);
+        Assert.Contains("Set-PatroniConfiguration -Setting @{ check_timeline = $true }", guard.Detail);
+        Assert.True(report.Passed, report.Verdict);
+        Assert.StartsWith("Ready:", report.Verdict);
+        Assert.Contains("1 warning(s)", report.Verdict);
+    }
+
+    [Fact]
+    public void A_config_no_member_answered_is_a_warning_not_a_failure()
+    {
+        ClusterSnapshot snapshot = PatroniJson.ParseCluster(Payloads.Read("3.0.2", "cluster.json"), Source, DateTimeOffset.UtcNow);
+        MigrationReport report = MigrationEvaluator.Evaluate(snapshot, Facts(snapshot, _ => "3.0.2", _ => 150018), [], Options, null);
+        MigrationCheck guard = Assert.Single(report.Checks, c => c.Check == MigrationCheckNames.CheckTimeline);
+        Assert.Equal(CheckStatus.Warning, guard.Status);
+        Assert.Contains("is unknown", guard.Detail);
+        Assert.True(report.Passed, report.Verdict);
     }
 
     [Fact]
@@ -44,7 +76,7 @@ public class MigrationEvaluatorTests
         ClusterSnapshot snapshot = PatroniJson.ParseCluster(Payloads.Read("3.0.2", "cluster.json"), Source, DateTimeOffset.UtcNow);
         string old = snapshot.Replicas.First().Name;
         MigrationReport report = MigrationEvaluator.Evaluate(snapshot,
-            Facts(snapshot, m => m == old ? "1.6.5" : "3.0.2", _ => 150018), [], Options);
+            Facts(snapshot, m => m == old ? "1.6.5" : "3.0.2", _ => 150018), [], Options, GuardedConfig);
         MigrationCheck failed = Assert.Single(report.Checks, c => c.Status == CheckStatus.Failed);
         Assert.Equal((MigrationCheckNames.PatroniVersion, old), (failed.Check, failed.Member));
         Assert.Contains("older than 2.0", failed.Detail);
@@ -58,7 +90,7 @@ public class MigrationEvaluatorTests
         ClusterSnapshot snapshot = PatroniJson.ParseCluster(Payloads.Read("3.0.2", "cluster.json"), Source, DateTimeOffset.UtcNow);
         string odd = snapshot.Replicas.Last().Name;
         MigrationReport report = MigrationEvaluator.Evaluate(snapshot,
-            Facts(snapshot, _ => "3.0.2", m => m == odd ? 140011 : 150018), [], Options);
+            Facts(snapshot, _ => "3.0.2", m => m == odd ? 140011 : 150018), [], Options, GuardedConfig);
         MigrationCheck failed = Assert.Single(report.Checks, c => c.Status == CheckStatus.Failed);
         Assert.Equal((MigrationCheckNames.PostgresVersion, odd), (failed.Check, failed.Member));
         Assert.Contains($"major 14 differs from the leader {snapshot.Leader!.Name}'s 15", failed.Detail);
@@ -72,7 +104,7 @@ public class MigrationEvaluatorTests
         var facts = Facts(snapshot, _ => "3.0.2", _ => 150018).Select(f => f.Member.IsLeader
             ? f with { Node = f.Node! with { Replication = [new ReplicationConnection(first, "streaming", "async")] } }
             : f).ToList();
-        MigrationReport report = MigrationEvaluator.Evaluate(snapshot, facts, [], Options);
+        MigrationReport report = MigrationEvaluator.Evaluate(snapshot, facts, [], Options, GuardedConfig);
         MigrationCheck replicas = Assert.Single(report.Checks, c => c.Check == MigrationCheckNames.Replicas);
         Assert.Equal(CheckStatus.Warning, replicas.Status);
         Assert.Contains("not streaming from the leader", replicas.Detail);

@@ -13,7 +13,7 @@ public sealed class MigrationReadinessTests(SandboxFixture cluster, ITestOutputH
     private const string ExtensionDir = "/usr/share/postgresql/15/extension";
 
     [Fact]
-    public void A_healthy_cluster_passes_every_check_without_a_session()
+    public void A_healthy_cluster_is_ready_without_a_session_and_warns_that_check_timeline_is_off()
     {
         using var ps = new PowerShellSession();
         PSObject result = ps.Ok("Test-PatroniMigration -ApiEndpoint $endpoints -Credential $cred -Extension plpgsql", cluster.Variables()).Single();
@@ -23,10 +23,15 @@ public sealed class MigrationReadinessTests(SandboxFixture cluster, ITestOutputH
         Assert.Equal("PatroniHa.Output.MigrationReadiness", result.BaseObject.GetType().FullName);
         Assert.True(Passed(result), Verdict(result));
         Assert.StartsWith("Ready:", Verdict(result));
-        Assert.All(rows, r => Assert.Equal("Passed", r.Status));
+        // The sandbox keeps Patroni's default check_timeline (off), read from GET /config: the one warning.
+        Row guard = rows.Single(r => r.Check == "CheckTimeline");
+        Assert.Equal(("(cluster)", "Warning"), (guard.Member, guard.Status));
+        Assert.Contains("check_timeline = $true", guard.Detail);
+        Assert.Contains("1 warning(s)", Verdict(result));
+        Assert.All(rows.Where(r => r != guard), r => Assert.Equal("Passed", r.Status));
         string[] members = Members(result);
         Assert.Equal(3, members.Length);
-        Assert.Equal(["Leader", "Replicas", "NotPaused"], rows.Take(3).Select(r => r.Check));
+        Assert.Equal(["Leader", "Replicas", "NotPaused", "CheckTimeline"], rows.Take(4).Select(r => r.Check));
         Assert.Contains("2 replicas running and streaming", rows.Single(r => r.Check == "Replicas").Detail);
         foreach (string check in new[] { "RestApi", "PatroniVersion", "Login", "PostgresVersion", "Extension plpgsql" })
             Assert.Equal(members.Order(), rows.Where(r => r.Check == check).Select(r => r.Member).Order());

@@ -37,8 +37,9 @@ public sealed class MigrationTlsTests(TlsSandboxFixture cluster, ITestOutputHelp
         Row replicas = rows.Single(r => r.Check == "Replicas");
         Assert.Equal("Warning", replicas.Status);
         Assert.Contains("1 replica(s)", replicas.Detail);
-        Assert.Equal(["Replicas"], rows.Where(r => r.Status != "Passed").Select(r => r.Check));
-        Assert.Contains("1 warning(s)", Verdict(result));
+        // And Patroni's default check_timeline (off), read from GET /config over https.
+        Assert.Equal(["Replicas", "CheckTimeline"], rows.Where(r => r.Status != "Passed").Select(r => r.Check));
+        Assert.Contains("2 warning(s)", Verdict(result));
     }
 
     [Fact]

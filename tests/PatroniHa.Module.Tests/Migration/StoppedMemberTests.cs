@@ -26,9 +26,10 @@ public sealed class StoppedMemberTests(ITestOutputHelper output)
         using var ps = new PowerShellSession();
         const string check = "Test-PatroniMigration -ApiEndpoint $endpoints -Credential $cred -TimeoutSec 10";
 
-        // Healthy first: two members pass, with the warning that the guide recommends two replicas.
+        // Healthy first: two members pass, with the warnings that the guide recommends two replicas and that
+        // Patroni's check_timeline is off (its default).
         PSObject healthy = WaitFor(() => ps.Ok(check, cluster.Variables()).Single(), r => Passed(r), "a passing check", 60);
-        Assert.Equal(["Replicas"], Of(healthy).Where(r => r.Status != "Passed").Select(r => r.Check));
+        Assert.Equal(["Replicas", "CheckTimeline"], Of(healthy).Where(r => r.Status != "Passed").Select(r => r.Check));
         string leader = Leader(healthy);
         string replica = Members(healthy).Single(m => m != leader);
 
