@@ -63,7 +63,7 @@ public static class ClusterConfiguration
     {
         HttpMethod method = replace ? HttpMethod.Put : HttpMethod.Patch;
         string request = $"{method.Method} /config";
-        AdminAnswer a = await DrillApi.FirstAnswerAsync(api.Endpoints(api.Backend.Monitor.Current?.Leader),
+        AdminAnswer a = await PatroniRestClient.FirstAnswerAsync(api.Endpoints(api.Backend.Monitor.Current?.Leader),
             (e, c) => api.Client.SendAdminAsync(method, e, "config", PatroniRestClient.BodyText(document), api.Client.ReadTimeout + TimeSpan.FromSeconds(10), c),
             e => e.ErrorId == PatroniErrorIds.TopologyUnavailable, ct).ConfigureAwait(false);
         return a.Status switch

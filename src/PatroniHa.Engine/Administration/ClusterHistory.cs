@@ -8,6 +8,6 @@ namespace PatroniHa.Engine.Administration;
 public static class ClusterHistory
 {
     public static Task<IReadOnlyList<TimelineSwitch>> GetAsync(DrillApi api, CancellationToken ct) =>
-        DrillApi.FirstAnswerAsync(api.Endpoints(api.Backend.Monitor.Current?.Leader),
+        PatroniRestClient.FirstAnswerAsync(api.Endpoints(api.Backend.Monitor.Current?.Leader),
             (e, c) => api.Client.GetHistoryAsync(e, c), e => e.ErrorId == PatroniErrorIds.TopologyUnavailable, ct);
 }

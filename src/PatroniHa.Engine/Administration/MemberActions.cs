@@ -97,7 +97,7 @@ public static class MemberActions
     {
         ClusterSnapshot cluster = await api.GetClusterAsync(ct).ConfigureAwait(false);
         var sw = Stopwatch.StartNew();
-        AdminAnswer a = await DrillApi.FirstAnswerAsync(api.Endpoints(cluster.Leader),
+        AdminAnswer a = await PatroniRestClient.FirstAnswerAsync(api.Endpoints(cluster.Leader),
             (e, c) => api.Client.SendAdminAsync(HttpMethod.Delete, e, "switchover", null, api.Client.ReadTimeout, c),
             e => e.ErrorId == PatroniErrorIds.TopologyUnavailable, ct).ConfigureAwait(false);
         string name = cluster.Leader?.Name ?? cluster.Scope ?? "cluster";

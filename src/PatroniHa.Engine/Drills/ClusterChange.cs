@@ -67,7 +67,7 @@ public static class ClusterChange
     // Only "not sent" (cannot reach that endpoint) moves on: anything Patroni answered is final.
     private static Task<SwitchoverOutcome> SendAsync(IReadOnlyList<Uri> endpoints,
         Func<Uri, CancellationToken, Task<SwitchoverOutcome>> send, CancellationToken ct) =>
-        DrillApi.FirstAnswerAsync(endpoints, send,
+        PatroniRestClient.FirstAnswerAsync(endpoints, send,
             e => e.ErrorId == PatroniErrorIds.SwitchoverFailed && e.Kind == FailureKind.ConnectionError, ct);
 
     private static async Task<ChangeResult> SettleAsync(DrillApi api, SwitchoverOutcome outcome, string? oldLeader,

@@ -77,7 +77,7 @@ public sealed class DrillApi : IDisposable
     /// <summary>GET /cluster from the first endpoint that answers.</summary>
     public async Task<ClusterSnapshot> GetClusterAsync(CancellationToken ct)
     {
-        ClusterSnapshot snapshot = await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetClusterAsync(e, c), CannotReach, ct)
+        ClusterSnapshot snapshot = await PatroniRestClient.FirstAnswerAsync(Endpoints(), (e, c) => Client.GetClusterAsync(e, c), CannotReach, ct)
             .ConfigureAwait(false);
         // Patroni 3.0.x leaves the scope out of /cluster; the session's monitor has it (from /patroni).
         return snapshot.Scope is null ? snapshot with { Scope = Backend.Monitor.Current?.Scope } : snapshot;
@@ -85,32 +85,9 @@ public sealed class DrillApi : IDisposable
 
     /// <summary>GET /config from the first endpoint that answers.</summary>
     public async Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct) =>
-        await FirstAnswerAsync(Endpoints(), (e, c) => Client.GetConfigAsync(e, c), CannotReach, ct).ConfigureAwait(false);
+        await PatroniRestClient.FirstAnswerAsync(Endpoints(), (e, c) => Client.GetConfigAsync(e, c), CannotReach, ct).ConfigureAwait(false);
 
     private static bool CannotReach(PatroniHaException e) => e.ErrorId == PatroniErrorIds.TopologyUnavailable;
-
-    /// <summary>
-    /// Asks each endpoint in turn; only a failure <paramref name="movesOn"/> accepts (the request never reached
-    /// that endpoint) moves on to the next one: anything Patroni answered is final.
-    /// </summary>
-    internal static async Task<T> FirstAnswerAsync<T>(IReadOnlyList<Uri> endpoints,
-        Func<Uri, CancellationToken, Task<T>> call, Func<PatroniHaException, bool> movesOn, CancellationToken ct)
-    {
-        PatroniHaException? last = null;
-        foreach (Uri endpoint in endpoints)
-        {
-            try
-            {
-                return await call(endpoint, ct).ConfigureAwait(false);
-            }
-            catch (PatroniHaException e) when (movesOn(e) && !ct.IsCancellationRequested)
-            {
-                last = e;
-            }
-        }
-        throw last ?? new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.ConnectionError,
-            "No Patroni REST endpoint is known for this session.");
-    }
 
     /// <summary>Makes the session follow a change at once instead of at its next refresh.</summary>
     public async Task<ClusterSnapshot?> RefreshSessionAsync(CancellationToken ct)

@@ -71,21 +71,30 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
     }
 
     /// <summary>GET /config from the first of <paramref name="endpoints"/> that answers (every member serves the DCS copy).</summary>
-    public async Task<PatroniDynamicConfig> GetConfigAsync(IReadOnlyList<Uri> endpoints, CancellationToken cancellationToken)
+    public Task<PatroniDynamicConfig> GetConfigAsync(IReadOnlyList<Uri> endpoints, CancellationToken cancellationToken) =>
+        FirstAnswerAsync(endpoints, (e, c) => GetConfigAsync(e, c), _ => true, cancellationToken);
+
+    /// <summary>
+    /// Asks each endpoint in turn; only a failure <paramref name="movesOn"/> accepts (the request never reached
+    /// that endpoint) moves on to the next one: anything Patroni answered is final.
+    /// </summary>
+    internal static async Task<T> FirstAnswerAsync<T>(IReadOnlyList<Uri> endpoints,
+        Func<Uri, CancellationToken, Task<T>> call, Func<PatroniHaException, bool> movesOn, CancellationToken ct)
     {
-        Exception? last = null;
+        PatroniHaException? last = null;
         foreach (Uri endpoint in endpoints)
         {
             try
             {
-                return await GetConfigAsync(endpoint, cancellationToken).ConfigureAwait(false);
+                return await call(endpoint, ct).ConfigureAwait(false);
             }
-            catch (PatroniHaException e)
+            catch (PatroniHaException e) when (movesOn(e) && !ct.IsCancellationRequested)
             {
                 last = e;
             }
         }
-        throw last ?? new InvalidOperationException("No Patroni endpoint configured.");
+        throw last ?? new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.ConnectionError,
+            "No Patroni REST endpoint is known for this session.");
     }
 
     /// <summary>
