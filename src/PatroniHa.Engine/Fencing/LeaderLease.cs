@@ -12,7 +12,8 @@ namespace PatroniHa.Engine.Fencing;
 /// </summary>
 public sealed class LeaderLease : IAsyncDisposable
 {
-    private sealed record Grant(string Member, long ExpiresAt);
+    /// <summary>A confirmation of <paramref name="Member"/> whose request was sent at <paramref name="SentAt"/> (Stopwatch ticks).</summary>
+    private sealed record Grant(string Member, long SentAt, TimeSpan Length);
 
     private static readonly TimeSpan ConfigTimeout = TimeSpan.FromSeconds(2);
 
@@ -26,7 +27,7 @@ public sealed class LeaderLease : IAsyncDisposable
     private volatile Grant? _grant;
     private volatile string? _why;
     private volatile LeaseTiming _timing = LeaseTiming.PatroniDefaults;
-    private bool _timingKnown;
+    private volatile bool _timingKnown;
     private int _checkingSecondPrimaries;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _secondPrimaries = new();
     private Task _loop = Task.CompletedTask;
@@ -49,9 +50,18 @@ public sealed class LeaderLease : IAsyncDisposable
 
     public bool IsSecondPrimary(string member) => _secondPrimaries.ContainsKey(member);
 
-    /// <summary>True while a confirmation of <paramref name="member"/> is younger than the lease length.</summary>
-    public bool Holds(string member) =>
-        _grant is { } g && g.Member == member && Stopwatch.GetTimestamp() < g.ExpiresAt;
+    /// <summary>
+    /// True while a confirmation of <paramref name="member"/> is younger than the lease length: the length it was
+    /// granted with, or the cluster's current one if that is shorter (ttl lowered since: it counts at once).
+    /// </summary>
+    public bool Holds(string member)
+    {
+        if (_grant is not { } g || g.Member != member)
+            return false;
+        TimeSpan current = _timing.Length;
+        TimeSpan length = current < g.Length ? current : g.Length;
+        return Stopwatch.GetElapsedTime(g.SentAt) < length;
+    }
 
     /// <summary>Why <paramref name="member"/> holds no lease now (for errors and health).</summary>
     public string Why(string member)
@@ -93,8 +103,17 @@ public sealed class LeaderLease : IAsyncDisposable
                 while (_wake.CurrentCount > 0)
                     _wake.Wait(0);
                 if (!_timingKnown)
+                {
                     await LoadTimingAsync(stop).ConfigureAwait(false);
-                await RenewOnceAsync(stop).ConfigureAwait(false);
+                    await RenewOnceAsync(stop).ConfigureAwait(false);
+                }
+                else
+                {
+                    // The timing is read again beside every renewal: a lowered ttl shortens the lease at once.
+                    Task reread = LoadTimingAsync(stop);
+                    await RenewOnceAsync(stop).ConfigureAwait(false);
+                    await reread.ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
@@ -115,17 +134,23 @@ public sealed class LeaderLease : IAsyncDisposable
         try
         {
             LeaseTiming timing = LeaseTiming.From(await _source.GetConfigAsync(timeout.Token).ConfigureAwait(false));
+            bool changed = !_timingKnown || timing != _timing;
             _timing = timing;
             _timingKnown = true;
+            if (!changed)
+                return;
             if (!timing.IsSound)
                 _events.Warning($"The cluster's timing ({timing}) breaks Patroni's rule ttl >= loop_wait + 2 x retry_timeout: " +
-                                "no write lease is provably safe, so writes are refused. Fix ttl/loop_wait/retry_timeout with Set-PatroniConfig or patronictl edit-config.");
+                                "no write lease is provably safe, so writes are refused. Fix ttl/loop_wait/retry_timeout with " +
+                                "Set-PatroniConfiguration or patronictl edit-config.");
             _events.Verbose($"Write lease: {timing}.");
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            // Patroni's defaults until /config answers (asked again before each renewal).
-            _events.Verbose($"Write lease: GET /config failed ({ex.Message}); using Patroni's defaults ({_timing}) until it answers.");
+            // Until /config first answers there is no lease: a length guessed from Patroni's defaults could outlast
+            // the real cluster's lock (ttl 10 s against the default 30 s). Once known, a failed re-read keeps it.
+            if (!_timingKnown)
+                _events.Verbose($"Write lease: GET /config failed ({ex.Message}); no lease until it answers.");
         }
     }
 
@@ -134,6 +159,12 @@ public sealed class LeaderLease : IAsyncDisposable
         if (_monitor.Current?.Leader is not { } leader)
         {
             _why = "no member is leader";
+            return;
+        }
+        if (!_timingKnown)
+        {
+            // Not the leader's fault: no failover report, only the reason writes wait.
+            _why = $"{leader.Name}: the cluster's timing is not known yet (GET /config has not answered), so no lease can be sized";
             return;
         }
         LeaseTiming timing = _timing;
@@ -147,7 +178,7 @@ public sealed class LeaderLease : IAsyncDisposable
             if (why is not null)
                 _grant = null; // it said so itself: no lease from now on, not only when the last one runs out
             else if (timing.IsSound)
-                _grant = new Grant(leader.Name, sentAt + (long)(timing.Length.TotalSeconds * Stopwatch.Frequency));
+                _grant = new Grant(leader.Name, sentAt, timing.Length);
             else
                 why = $"the cluster's timing ({timing}) allows no safe lease";
         }

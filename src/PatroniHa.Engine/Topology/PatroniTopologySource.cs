@@ -42,7 +42,12 @@ public sealed class PatroniTopologySource : ITopologySource, IDisposable
             : throw new PatroniHaException(PatroniErrorIds.TopologyUnavailable, FailureKind.InvalidResult,
                 $"{member.Name} lists no usable api_url, so its Patroni cannot be asked.");
 
-    public Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct) => _client.GetConfigAsync(_endpoints.Current, ct);
+    /// <summary>
+    /// GET /config from the first endpoint that answers, those that answered the last refresh first: an endpoint
+    /// that silently drops packets would otherwise use up each caller's timeout (the write lease waits for this).
+    /// </summary>
+    public Task<PatroniDynamicConfig> GetConfigAsync(CancellationToken ct) =>
+        _client.GetConfigAsync(_endpoints.Current.OrderBy(_discovery.IsDown).ToList(), ct);
 
     public async Task<ClusterSnapshot> DiscoverAsync(CancellationToken ct)
     {
