@@ -12,6 +12,7 @@ public static partial class PatroniErrorIds
     public const string DatabaseOperationFailed = "PatroniDatabaseOperationFailed";
     public const string QueryFailed = "PatroniQueryFailed";
     public const string QueryCanceled = "PatroniQueryCanceled";
+    public const string QueryTimeout = "PatroniQueryTimeout";
     public const string FailoverTimeout = "PatroniFailoverTimeout";
     public const string InvalidConfiguration = "PatroniInvalidConfiguration";
     public const string AuthenticationFailed = "PatroniAuthenticationFailed";

@@ -12,6 +12,13 @@ internal enum FailureClass
     /// <summary>The connection broke after the statement was sent: it may or may not have committed.</summary>
     OutcomeUnknown,
 
+    /// <summary>
+    /// The statement ran longer than its timeout (-TimeoutSec): Npgsql cancelled it and broke the connection off.
+    /// The server is alive (no role change); running it again would only time out again. A write may or may not
+    /// have committed in its last moment, like <see cref="OutcomeUnknown"/>.
+    /// </summary>
+    TimedOut,
+
     /// <summary>Login refused or the database does not exist: no server will do better.</summary>
     Configuration,
 

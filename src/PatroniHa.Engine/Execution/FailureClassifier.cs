@@ -50,6 +50,9 @@ internal static class FailureClassifier
             return fatal ? FailureClass.OutcomeUnknown : FailureClass.Rejected;
         }
 
+        if (sent && IsStatementTimeout(ex))
+            return FailureClass.TimedOut;
+
         if (ex is NpgsqlException or SocketException or IOException or TimeoutException or OperationCanceledException)
             return sent ? FailureClass.OutcomeUnknown : FailureClass.NotSent;
 
@@ -58,9 +61,21 @@ internal static class FailureClassifier
         return FailureClass.Rejected;
     }
 
-    /// <summary>Failures that should make the monitor look at the topology now (a role may have changed).</summary>
+    /// <summary>
+    /// Npgsql's own command timeout (CommandTimeout, from -TimeoutSec) on an open connection: it cancelled the
+    /// statement and broke the connection off. A slow statement, not a dead server (that fails to connect, or
+    /// with a socket error).
+    /// </summary>
+    public static bool IsStatementTimeout(Exception ex) =>
+        ex is TimeoutException or NpgsqlException { InnerException: TimeoutException };
+
+    /// <summary>
+    /// Failures on an open connection that should make the monitor look at the topology now (a role may have
+    /// changed). A statement that ran past its timeout says nothing about roles: its server is alive.
+    /// </summary>
     public static bool SignalsRoleChange(Exception ex) => ex switch
     {
+        _ when IsStatementTimeout(ex) => false,
         PostgresException pg => pg.SqlState is "25006" or "57P01" or "57P02" or "57P03" || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
         NpgsqlException or SocketException or IOException or TimeoutException => true,
         _ => false,

@@ -8,15 +8,27 @@ namespace PatroniHa.Engine.Execution;
 internal static class QueryErrors
 {
     public static PatroniHaException OutcomeUnknown(RouteTarget target, QueryRequest request, Exception cause,
-        bool demoted = false) =>
-        new(PatroniErrorIds.CommitOutcomeUnknown, FailureKind.ConnectionError,
+        bool demoted = false, bool timedOut = false) =>
+        new(PatroniErrorIds.CommitOutcomeUnknown, timedOut ? FailureKind.OperationTimeout : FailureKind.ConnectionError,
             (demoted
                 ? $"{target} stopped being the leader while the statement was running there, so the session broke it off; " +
                   "it may or may not have committed (on the old leader only): "
-                : $"The connection to {target} broke after the statement was sent, so it may or may not have committed: ") +
+                : timedOut
+                    ? $"The statement ran longer than its timeout ({Seconds(request)}, -TimeoutSec) on {target}, so it was " +
+                      "cancelled and its connection closed; it may have committed in its last moment: "
+                    : $"The connection to {target} broke after the statement was sent, so it may or may not have committed: ") +
             $"'{request.Summary}' ({Reason(cause)}). It was not run again, to avoid running it twice. Check whether " +
             "its effect is there before re-running it; statements that are safe to repeat can be marked -Idempotent.",
             request.Summary, cause);
+
+    /// <summary>A read ran past its timeout: cancelled, not run again (it would only time out again).</summary>
+    public static PatroniHaException TimedOut(RouteTarget target, QueryRequest request, Exception cause) =>
+        new(PatroniErrorIds.QueryTimeout, FailureKind.OperationTimeout,
+            $"The query ran longer than its timeout ({Seconds(request)}, -TimeoutSec) on {target} and was cancelled; it " +
+            "was not run again. Give it more time (-TimeoutSec, 0 for none) or make it faster: " +
+            $"'{request.Summary}'.", request.Summary, cause);
+
+    private static string Seconds(QueryRequest request) => $"{request.TimeoutSeconds} s";
 
     /// <summary>The server finished the statement; only its result could not be read.</summary>
     public static PatroniHaException ResultUnreadable(RouteTarget target, QueryRequest request, Exception cause) =>
@@ -93,6 +105,14 @@ internal static class QueryErrors
             "connections from this host, and the credentials in PATRONI_USER/PATRONI_PASSWORD (-Credential).",
             last.Target?.ToString(), last.InnerException);
     }
+
+    /// <summary>An -Idempotent write whose earlier run's outcome is unknown, and whose later runs found no leader in time.</summary>
+    public static PatroniHaException GaveUpAfterUnknownOutcome(RetryableFailure last, QueryRequest request, TimeSpan failoverTimeout) =>
+        new(PatroniErrorIds.CommitOutcomeUnknown, FailureKind.ConnectionError,
+            $"An earlier run of this -Idempotent write reached the server and may have committed; running it again " +
+            $"gave up after {failoverTimeout.TotalSeconds:0} s ({Reason(last.InnerException ?? last)}, on " +
+            $"{last.Target?.ToString() ?? "no leader"}). Check whether its effect is there; running it again is " +
+            $"harmless, as -Idempotent says: '{request.Summary}'.", request.Summary, last.InnerException ?? last);
 
     public static string Reason(Exception ex) => ex switch
     {

@@ -89,6 +89,9 @@ public sealed class QueryExecutor
                 _stats.CountError();
             if (ct.IsCancellationRequested)
                 throw QueryErrors.Canceled(request, last);
+            // An -Idempotent write run again after an unknown outcome: that earlier run may have committed.
+            if (!request.ReadOnly && attempt.EverSent)
+                throw QueryErrors.GaveUpAfterUnknownOutcome(last, request, timeout);
             throw QueryErrors.GaveUp(last, !request.ReadOnly, timeout);
         }
         catch
@@ -204,6 +207,9 @@ public sealed class QueryExecutor
             }
             catch (Exception ex) when (ex is not RetryableFailure)
             {
+                // A write that reached the server may have committed: read-your-writes cannot trust its old position.
+                if (a.Sent && !a.Request.ReadOnly)
+                    _reads.RecordUncapturedWrite();
                 if (FailureClassifier.SignalsRoleChange(ex) || ticket?.Aborted == true)
                     a.Backend.ReportFailure(target);
                 throw Decide(a, target, FailureClassifier.Classify(ex, a.Sent, callerToken), ex, ticket?.Aborted == true);
@@ -211,16 +217,22 @@ public sealed class QueryExecutor
             if (!a.Request.ReadOnly)
             {
                 // Acknowledged only while the lease still holds: past it, this may have been a deposed leader.
-                if (!a.Backend.Fence.HeldAtCommit(target))
+                // Nor after the fence aborted it: a cancelled COMMIT that waited for a synchronous standby still
+                // answers success (with a WARNING), and Npgsql does not always break the connection first.
+                bool held = a.Backend.Fence.HeldAtCommit(target);
+                if (!held || ticket?.Aborted == true)
                 {
-                    string why = a.Backend.Fence.Lease!.Why(target.Name);
-                    throw a.Request.Idempotent
+                    _reads.RecordUncapturedWrite(); // it may have committed: its position is unknown
+                    string why = held ? $"{target} stopped being the leader while it ran" : a.Backend.Fence.Lease!.Why(target.Name);
+                    throw a.Request.Idempotent && !a.RowsDelivered
                         ? new RetryableFailure(target, why) { Unconfirmed = true }
                         : QueryErrors.UnconfirmedAtCommit(target, a.Request, why);
                 }
                 a.Backend.ReportWriteSucceeded(target);
             }
             CommitPosition? commit = lsn is { } l ? _reads.RecordCommit(a.Backend, target, l, extraRoundTrip) : null;
+            if (commit is null && !a.Request.ReadOnly)
+                _reads.RecordUncapturedWrite(); // its position could not be learned (a trailer that failed)
             return new QueryResult(target, value, a.Count) { CommitPosition = commit };
         }
     }
@@ -239,6 +251,9 @@ public sealed class QueryExecutor
         bool mayRunAgain = request.ReadOnly || request.Idempotent;
         return failure switch
         {
+            // Run again, it would only time out again; a write may have committed in its last moment.
+            FailureClass.TimedOut when request.ReadOnly => QueryErrors.TimedOut(target, request, ex),
+            FailureClass.TimedOut => QueryErrors.OutcomeUnknown(target, request, ex, timedOut: true),
             FailureClass.NotSent when !rowsDelivered => new RetryableFailure(target, ex.Message, ex),
             FailureClass.OutcomeUnknown when mayRunAgain && !rowsDelivered => new RetryableFailure(target, ex.Message, ex),
             FailureClass.OutcomeUnknown or FailureClass.NotSent when !request.ReadOnly => QueryErrors.OutcomeUnknown(target, request, ex, demoted),
@@ -301,10 +316,13 @@ public sealed class QueryExecutor
         /// <summary>The current attempt's statement went to the server.</summary>
         public bool Sent { get; set; }
 
+        /// <summary>Some attempt's statement went to the server: a write given up on later may still have committed.</summary>
+        public bool EverSent { get; private set; }
+
         /// <summary>A row reached the caller (in any attempt): the statement can no longer move elsewhere.</summary>
         public bool RowsDelivered { get; private set; }
 
-        void IStatementProgress.OnSent() => Sent = true;
+        void IStatementProgress.OnSent() => Sent = EverSent = true;
 
         void IStatementProgress.OnFirstRow() => RowsDelivered = true;
     }

@@ -23,10 +23,11 @@ internal static class ConnectionSettings
             // Failover detection must not wait for a long TCP timeout on a half-dead server.
             KeepAlive = 5,
             // On cancellation (the caller's, a statement timeout, or a write aborted because its server lost
-            // the leadership) send PostgreSQL's cancel request but break the connection at once instead of
-            // waiting for the answer: a COMMIT whose wait for a synchronous standby is cancelled "succeeds"
-            // with only a WARNING, and reporting that as success would acknowledge a write the new leader may
-            // not have. Broken off, it is reported as cancelled / outcome unknown instead.
+            // the leadership) send PostgreSQL's cancel request and break the connection without waiting for
+            // its answer, so a frozen server cannot hold the caller. This does not decide the outcome: the
+            // cancel can reach the server first, and a COMMIT whose wait for a synchronous standby is cancelled
+            // still "succeeds" with only a WARNING. QueryExecutor therefore never acknowledges a write whose
+            // leader ticket was aborted, whatever the server answered.
             CancellationTimeout = -1,
         };
         if (options.Tls.RootCertificate is { } root)

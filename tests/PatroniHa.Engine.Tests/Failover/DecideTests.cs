@@ -34,6 +34,10 @@ public sealed class DecideTests
         { "read", true, nameof(FailureClass.NotSent), false, PatroniErrorIds.DatabaseOperationFailed },
         { "read", false, nameof(FailureClass.Rejected), false, PatroniErrorIds.QueryFailed },
         { "read", false, nameof(FailureClass.Canceled), false, PatroniErrorIds.QueryCanceled },
+        // Past -TimeoutSec: never again (it would time out again); a write may have committed in its last moment.
+        { "write", false, nameof(FailureClass.TimedOut), false, PatroniErrorIds.CommitOutcomeUnknown },
+        { "idempotent", false, nameof(FailureClass.TimedOut), false, PatroniErrorIds.CommitOutcomeUnknown },
+        { "read", false, nameof(FailureClass.TimedOut), false, PatroniErrorIds.QueryTimeout },
     };
 
     [Theory]

@@ -116,12 +116,8 @@ public sealed class DefaultSettingsFaultTests(AsyncClusterFixture fixture, ITest
     private async Task<FaultResult> RunAsync(FaultScenario scenario, Func<FaultContext, Task>? whileHeld = null)
     {
         SandboxCluster cluster = fixture.Cluster;
-        // Only where the cluster is and who logs in: every other setting is the module's default.
-        await using ClusterSession session = await SessionFactory.ConnectAsync(new ClusterOptions
-        {
-            Api = new PatroniApiOptions { Endpoints = cluster.ApiEndpoints.Select(u => u.ToString()).ToList() },
-            Credential = cluster.Superuser,
-        }, CancellationToken.None);
+        await using ClusterSession session = await SessionFactory.ConnectAsync(SandboxTestSupport.DefaultSessionOptions(cluster),
+            CancellationToken.None);
         Assert.Equal(Defaults.HealthCheckInterval, session.Options.HealthCheckInterval);
 
         using var budget = new CancellationTokenSource(TimeSpan.FromMinutes(5));

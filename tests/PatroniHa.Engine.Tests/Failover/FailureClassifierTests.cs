@@ -60,8 +60,6 @@ public sealed class FailureClassifierTests
         new NpgsqlException("Failed to connect", new SocketException((int)SocketError.ConnectionRefused)),
         new SocketException((int)SocketError.ConnectionReset),
         new IOException("Unable to read data from the transport connection"),
-        new TimeoutException(),
-        new NpgsqlException("Exception while reading from stream", new TimeoutException()),
         // A write aborted because its server lost the leadership (not the caller's token).
         new OperationCanceledException(),
     };
@@ -74,6 +72,25 @@ public sealed class FailureClassifierTests
     [Theory]
     [MemberData(nameof(BrokenConnections))]
     public void BrokenConnectionBeforeSending_IsNotSent(Exception ex) =>
+        Assert.Equal(FailureClass.NotSent, FailureClassifier.Classify(ex, sent: false, CancellationToken.None));
+
+    public static TheoryData<Exception> StatementTimeouts() => new()
+    {
+        new TimeoutException(),
+        new NpgsqlException("Exception while reading from stream", new TimeoutException()),
+    };
+
+    [Theory]
+    [MemberData(nameof(StatementTimeouts))]
+    public void TimeoutAfterSending_IsTimedOut_AndNoRoleChange(Exception ex)
+    {
+        Assert.Equal(FailureClass.TimedOut, FailureClassifier.Classify(ex, sent: true, CancellationToken.None));
+        Assert.False(FailureClassifier.SignalsRoleChange(ex));
+    }
+
+    [Theory]
+    [MemberData(nameof(StatementTimeouts))]
+    public void TimeoutBeforeSending_IsNotSent(Exception ex) => // connecting timed out: that server may be gone
         Assert.Equal(FailureClass.NotSent, FailureClassifier.Classify(ex, sent: false, CancellationToken.None));
 
     [Fact]

@@ -20,6 +20,13 @@ public static class SandboxTestSupport
         ConnectTimeout = TimeSpan.FromSeconds(3),
     };
 
+    /// <summary>Only where the cluster is and who logs in: every other setting is the module's default.</summary>
+    public static ClusterOptions DefaultSessionOptions(SandboxCluster cluster) => new()
+    {
+        Api = new PatroniApiOptions { Endpoints = cluster.ApiEndpoints.Select(u => u.ToString()).ToList() },
+        Credential = cluster.Superuser,
+    };
+
     /// <summary>A superuser connection string for one member (no pooling: members get killed).</summary>
     public static string ConnectionString(SandboxCluster cluster, SandboxMember member, string database = "postgres") =>
         new NpgsqlConnectionStringBuilder

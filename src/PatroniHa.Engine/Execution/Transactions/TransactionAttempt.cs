@@ -188,6 +188,8 @@ public sealed class TransactionAttempt : IAsyncDisposable
                     _events.Warning($"The connection to {Server} broke during COMMIT ({QueryErrors.Reason(ex)}); the session " +
                                     $"checked that the write committed ({detail}); its result was lost: '{request.Summary}'.");
                     return (TransactionEnd.Committed, new QueryResult(Server, null, Number));
+                case CommitOutcome.NotCommitted when failure == FailureClass.TimedOut:
+                    throw TransactionErrors.TimedOut(Server, request, ex, $"the session checked that it did not commit ({detail})");
                 case CommitOutcome.NotCommitted when !progress.RowsDelivered && Number < _options.MaxAttempts:
                     _events.Verbose($"The connection to {Server} broke during COMMIT; the write did not commit ({detail}): running it again.");
                     return (TransactionEnd.RunAgain, null);
@@ -237,6 +239,10 @@ public sealed class TransactionAttempt : IAsyncDisposable
                     _events.Warning($"The connection to {Server} broke during COMMIT ({QueryErrors.Reason(ex)}); the session " +
                                     $"checked that the transaction committed ({detail}).");
                     return TransactionEnd.Committed;
+                case CommitOutcome.NotCommitted when FailureClassifier.IsStatementTimeout(ex):
+                    // COMMIT itself ran past -TimeoutSec (a synchronous standby that does not answer): again would wait again.
+                    throw TransactionErrors.TimedOut(Server, new QueryRequest("COMMIT"), ex,
+                        $"the session checked that the transaction did not commit ({detail})");
                 case CommitOutcome.NotCommitted when Number < _options.MaxAttempts:
                     _events.Verbose($"The connection to {Server} broke during COMMIT; the transaction did not commit ({detail}): running it again.");
                     return TransactionEnd.RunAgain;
@@ -262,6 +268,7 @@ public sealed class TransactionAttempt : IAsyncDisposable
             FailureClass.ResultUnreadable => Fail(TransactionErrors.Unreadable(Server, request, ex), false),
             FailureClass.Configuration => Fail(QueryErrors.Configuration(Server, ex), false),
             FailureClass.Disconnected => Fail(QueryErrors.Disconnected(request, ex), false),
+            FailureClass.TimedOut => Fail(TransactionErrors.TimedOut(Server, request, ex, "before COMMIT, so nothing of it committed"), false),
             FailureClass.NotSent or FailureClass.OutcomeUnknown => Fail(TransactionErrors.Interrupted(Server, request, ex, _leader.Aborted), true),
             _ => Fail(TransactionErrors.Rejected(Server, request, ex),
                 ex is PostgresException pg && RetryableStates.Contains(pg.SqlState)),

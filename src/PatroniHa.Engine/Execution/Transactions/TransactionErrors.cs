@@ -12,6 +12,15 @@ internal static class TransactionErrors
             "transaction itself (and may run it again). Remove it; use SAVEPOINT / ROLLBACK TO SAVEPOINT for partial " +
             $"undo. Nothing was sent and the transaction was rolled back: '{request.Summary}'.", request.Summary);
 
+    /// <summary>Transaction control in a plain statement: a BEGIN left open or a COMMIT half-way would make its answer wrong.</summary>
+    public static PatroniHaException ControlInStatement(string keyword, QueryRequest request) =>
+        new(PatroniErrorIds.TransactionControlRefused, FailureKind.InvalidOperation,
+            $"'{keyword}' is not run by Invoke-PatroniQuery, which runs each statement in a transaction of its own: a " +
+            "BEGIN left open is rolled back when the connection goes back to the pool (a write reported done, then " +
+            "lost), and a COMMIT half-way commits part of the text whatever the rest does. Run transactions with " +
+            "Invoke-PatroniTransaction (it begins and commits them, and re-runs them only when they provably did not " +
+            $"commit); a read-only snapshot can use -ReadOnly. Nothing was sent: '{request.Summary}'.", request.Summary);
+
     public static PatroniHaException Rejected(RouteTarget target, QueryRequest request, Exception cause) =>
         new(PatroniErrorIds.QueryFailed, FailureKind.InvalidOperation,
             $"The statement failed on {target}: {QueryErrors.Reason(cause)}. The transaction was rolled back; " +
@@ -38,6 +47,13 @@ internal static class TransactionErrors
             (demoted ? $"{target} stopped being the leader during the transaction" : $"The connection to {target} broke during the transaction") +
             $" ({QueryErrors.Reason(cause)}), before COMMIT was sent, so nothing of it committed; the whole transaction " +
             $"is run again on the leader ('{request.Summary}').", request.Summary, cause);
+
+    /// <summary>A statement (or COMMIT) ran past -TimeoutSec and the transaction provably did not commit; not run again.</summary>
+    public static PatroniHaException TimedOut(RouteTarget target, QueryRequest request, Exception cause, string outcome) =>
+        new(PatroniErrorIds.QueryTimeout, FailureKind.OperationTimeout,
+            $"'{request.Summary}' ran longer than its timeout (-TimeoutSec) on {target} and was cancelled, " +
+            $"{outcome}; the transaction was rolled back and not run again (it would only time out again). Give it more " +
+            "time (-TimeoutSec, 0 for none) or make it faster.", request.Summary, cause);
 
     public static PatroniHaException AlreadyFailed(PatroniHaException first, QueryRequest request) =>
         new(first.ErrorId, first.Kind,
