@@ -189,6 +189,25 @@ Describe 'Streaming in a pipeline' {
         (Get-PatroniHealth -Session $session).Statistics.Errors | Should -Be $before
         Invoke-PatroniQuery 'SELECT 41 + 1' -As Scalar -Session $session | Should -Be 42
     }
+
+    It 'stops the rows of a write at Select-Object -First, never the write' {
+        # Cancelling INSERT … RETURNING after its first row would roll the whole statement back.
+        Invoke-PatroniQuery 'DROP TABLE IF EXISTS pester_drain; CREATE TABLE pester_drain (g int)' -Session $session
+        $first = Invoke-PatroniQuery 'INSERT INTO pester_drain SELECT g FROM generate_series(1, 20000) g RETURNING g' -Session $session |
+            Select-Object -First 1
+        $first.g | Should -Be 1
+        Invoke-PatroniQuery 'SELECT count(*) FROM pester_drain' -As Scalar -Session $session | Should -Be 20000
+    }
+
+    It 'commits a transaction whose block cut a write short with Select-Object -First' {
+        Invoke-PatroniQuery 'TRUNCATE pester_drain' -Session $session
+        Invoke-PatroniTransaction -Session $session {
+            $null = Invoke-PatroniQuery 'INSERT INTO pester_drain SELECT g FROM generate_series(1, 500) g RETURNING g' | Select-Object -First 1
+            Invoke-PatroniQuery 'INSERT INTO pester_drain VALUES (0)'
+        }
+        Invoke-PatroniQuery 'SELECT count(*) FROM pester_drain' -As Scalar -Session $session | Should -Be 501
+        Invoke-PatroniQuery 'DROP TABLE pester_drain' -Session $session
+    }
 }
 
 Describe 'The per-call benchmark (tools/Measure-PatroniCallCost.ps1)' {

@@ -124,7 +124,9 @@ public sealed class ClusterSession : IAsyncDisposable
     public async Task<QueryResult> ExecuteAsync(QueryRequest request, IRowSink? sink, CancellationToken ct)
     {
         ThrowIfDisposed();
-        if (_markers is not null && !request.ReadOnly && TransactionControlGuard.Find(request.Sql) is null)
+        if (!request.ReadOnly && TransactionControlGuard.Find(request.Sql) is { } keyword)
+            throw TransactionErrors.ControlInStatement(keyword, request);
+        if (_markers is not null && !request.ReadOnly)
         {
             var options = new TransactionOptions { Database = request.Database, TimeoutSeconds = request.TimeoutSeconds, MaxAttempts = 2 };
             try

@@ -112,13 +112,18 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
             Idempotent = Idempotent,
             ReadPolicy = policy,
             AfterPosition = AfterLsn is null ? null : CommitPosition.Parse(AfterLsn),
-            // This thread would only wait for the answer: let the first attempt wait on the socket itself.
-            BlockingFirstAttempt = true,
+            // This thread would only wait for the answer: let the first attempt wait on the socket itself. Not
+            // without a timeout: a blocking call on a frozen server ends only at its timeout, Ctrl+C or not.
+            BlockingFirstAttempt = TimeoutSec > 0,
         };
-        // Inside Invoke-PatroniTransaction (same runspace, same session) the statement joins its transaction.
+        // Inside Invoke-PatroniTransaction (same runspace, same session) the statement joins its transaction. There,
+        // and for a plain statement that may write, Select-Object -First stops the rows, never the statement itself:
+        // cancelled after its first rows were shown, a write would roll back (and take the transaction with it).
         QueryResult result = session.TransactionInThisRunspace() is { } transaction
-            ? Run((queue, ct) => transaction.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine)
-            : Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine);
+            ? Run((queue, ct) => transaction.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine,
+                drainRowsOnStop: true)
+            : Run((queue, ct) => session.Engine.ExecuteAsync(request, new PipelineSink(this, queue), ct), session.Engine,
+                drainRowsOnStop: request.Shape == QueryShape.Rows && !ReadOnly && !ReadingText.OnlyReads(Query));
         if (VerboseWanted)
         {
             WriteVerbose($"Ran on {result.Server} after {result.Attempts} attempt(s)." +

@@ -37,11 +37,13 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
     /// statement that completes at once costs no more than the statement) and this thread serves the queue while
     /// it waits (a statement's blocking first attempt, QueryRequest.BlockingFirstAttempt, waits on the socket
     /// instead: what the monitor posts meanwhile is written when it returns). Every failure becomes a terminating
-    /// ErrorRecord with a stable ErrorId.
+    /// ErrorRecord with a stable ErrorId. With <c>drainRowsOnStop</c> a pipeline that stops taking rows does not stop
+    /// the work (<see cref="PipelineQueue.DrainRowsOnStop"/>).
     /// </summary>
-    internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null)
+    internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work, ClusterSession? session = null,
+        bool drainRowsOnStop = false)
     {
-        var queue = new PipelineQueue(onPipelineStopped: StopProcessing);
+        var queue = new PipelineQueue(onPipelineStopped: StopProcessing) { DrainRowsOnStop = drainRowsOnStop };
         Action? onEvent = session is null ? null : () => queue.TryPost(() => WriteSessionEvents(session));
         if (onEvent is not null)
             session!.Events.Posted += onEvent;
@@ -69,6 +71,8 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
 
         if (queue.InlineFailure is { } stopped)
         {
+            if (queue.DrainRowsOnStop && task.IsFaulted)
+                WarnFailedAfterStop(task.Exception!.InnerException!);
             _abandoned = task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
             stopped.Throw();
         }
@@ -90,6 +94,11 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
             throw Terminate(ErrorRecords.Unexpected(ex));
         }
     }
+
+    // The pipeline stopped taking rows and the statement, run on to its end, then failed: the only way left to say so.
+    private void WarnFailedAfterStop(Exception failure) =>
+        WriteWarning("The pipeline stopped taking rows, so the statement was run to its end without them, and then it " +
+                     $"failed: {failure.Message}");
 
     // Runs the work on this thread up to its first real wait, with no synchronization context, so a continuation
     // can never need this (then blocked) thread; the queue completes however the work ends.

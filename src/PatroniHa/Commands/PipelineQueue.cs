@@ -19,6 +19,7 @@ internal sealed class PipelineQueue
     private int _rows;
     private bool _completed;
     private bool _closed;
+    private bool _draining;
 
     /// <param name="onPipelineStopped">Called when an action run inline fails (the pipeline stopped under it).</param>
     public PipelineQueue(Action onPipelineStopped)
@@ -32,11 +33,18 @@ internal sealed class PipelineQueue
     /// </summary>
     public ExceptionDispatchInfo? InlineFailure { get; private set; }
 
+    /// <summary>
+    /// When the pipeline stops taking rows (Select-Object -First), drop the rest instead of stopping the work:
+    /// a write that returns rows must run to its end, not be cancelled (and roll back) after its first rows were
+    /// shown. Set before the work starts.
+    /// </summary>
+    public bool DrainRowsOnStop { get; init; }
+
     /// <summary>Queues a row, waiting while <see cref="RowCapacity"/> rows wait for the pipeline.</summary>
     /// <exception cref="OperationCanceledException">The pipeline stopped, or <paramref name="ct"/> was canceled.</exception>
     public void Post(Action action, CancellationToken ct)
     {
-        if (OnPipelineThread(action))
+        if (OnPipelineThread(action, isRow: true))
             return;
         lock (_gate)
         {
@@ -46,6 +54,8 @@ internal sealed class PipelineQueue
                 // The pipeline thread pulses when it takes a row; the timeout only re-checks ct.
                 Monitor.Wait(_gate, 100);
             }
+            if (_draining)
+                return;
             if (_closed)
                 throw new OperationCanceledException("The pipeline stopped.");
             _rows++;
@@ -59,11 +69,11 @@ internal sealed class PipelineQueue
     /// </summary>
     public void TryPost(Action action)
     {
-        if (OnPipelineThread(action))
+        if (OnPipelineThread(action, isRow: false))
             return;
         lock (_gate)
         {
-            if (!_closed)
+            if (!_closed || _draining)
                 Enqueue(action, isRow: false);
         }
     }
@@ -95,27 +105,39 @@ internal sealed class PipelineQueue
         while (true)
         {
             Action next;
+            bool isRow;
             lock (_gate)
             {
                 while (_items.Count == 0 && !_completed)
                     Monitor.Wait(_gate);
                 if (_items.Count == 0)
                     return;
-                (next, bool isRow) = _items.Dequeue();
+                (next, isRow) = _items.Dequeue();
                 if (isRow && _rows-- == RowCapacity)
                     Monitor.PulseAll(_gate);
             }
-            next();
+            try
+            {
+                next();
+            }
+            catch (Exception e) when (isRow && DrainRowsOnStop && InlineFailure is null)
+            {
+                StartDraining(e);
+            }
         }
     }
 
-    private bool OnPipelineThread(Action action)
+    private bool OnPipelineThread(Action action, bool isRow)
     {
         if (Thread.CurrentThread != _pipelineThread || Volatile.Read(ref _closed))
             return false;
         try
         {
             action();
+        }
+        catch (Exception e) when (isRow && DrainRowsOnStop)
+        {
+            StartDraining(e);
         }
         catch (Exception e)
         {
@@ -126,6 +148,24 @@ internal sealed class PipelineQueue
             throw new OperationCanceledException("The pipeline stopped.", e);
         }
         return true;
+    }
+
+    // The pipeline refused a row: remember why (the cmdlet rethrows it once the work ended) and drop what follows.
+    private void StartDraining(Exception e)
+    {
+        InlineFailure = ExceptionDispatchInfo.Capture(e);
+        lock (_gate)
+        {
+            _draining = true;
+            _closed = true;
+            // Rows go; messages (warnings, failover notes) stay.
+            var messages = _items.Where(item => !item.IsRow).ToList();
+            _items.Clear();
+            foreach (var message in messages)
+                _items.Enqueue(message);
+            _rows = 0;
+            Monitor.PulseAll(_gate);
+        }
     }
 
     private void Enqueue(Action action, bool isRow)

@@ -115,6 +115,34 @@ public class RunspaceAndStreamingTests(SandboxFixture cluster)
     }
 
     [Fact]
+    public void A_downstream_stop_on_a_write_that_returns_rows_stops_the_rows_never_the_write()
+    {
+        // Cancelled after its first row was shown, the write would roll back: the user would see an inserted row
+        // of an insert that never happened. (Select-Object -First stops the same way; the Pester suite runs that
+        // in real pwsh, this in-process host has no Microsoft.PowerShell.Utility.)
+        using var ps = cluster.Connect();
+        string table = $"stopped_write_{Guid.NewGuid():N}";
+        ps.Ok($"Invoke-PatroniQuery 'CREATE TABLE {table} (id int)'");
+        var seen = new List<object>();
+        var variables = new Dictionary<string, object?> { ["seen"] = seen };
+        const string stop = "| & { process { $seen.Add($_.id); throw 'downstream stopped here' } }";
+        ScriptResult shown = ps.Run(
+            $"Invoke-PatroniQuery \"INSERT INTO {table} SELECT g FROM generate_series(1, 20000) g RETURNING id, repeat('x', 1000) AS pad\" {stop}", variables);
+        Assert.Equal("downstream stopped here", shown.Terminating?.Message);
+        Assert.Equal(new object[] { 1 }, seen);
+        Assert.Equal(20000L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {table}' -As Scalar").Single().BaseObject);
+
+        // Run on to its end, a write that then fails (its second statement: the whole text rolls back) still says
+        // so, in a warning: the pipeline takes no error now.
+        ScriptResult failed = ps.Run(
+            $"Invoke-PatroniQuery \"INSERT INTO {table} SELECT g FROM generate_series(20001, 40000) g RETURNING id, repeat('x', 1000) AS pad; SELECT 1 / 0\" {stop}", variables);
+        Assert.Equal("downstream stopped here", failed.Terminating?.Message);
+        Assert.Contains(failed.Warnings, w => w.Contains("22012"));
+        Assert.Equal(20000L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {table}' -As Scalar").Single().BaseObject);
+        ps.Ok($"Invoke-PatroniQuery 'DROP TABLE {table}'");
+    }
+
+    [Fact]
     public void The_per_call_verbose_message_follows_the_verbose_preference()
     {
         using var ps = cluster.Connect();

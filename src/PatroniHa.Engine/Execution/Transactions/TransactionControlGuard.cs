@@ -13,9 +13,14 @@ internal static class TransactionControlGuard
         "COMMIT", "END", "ABORT", "BEGIN", "START",
     };
 
+    private static readonly string[] Keywords = ["COMMIT", "END", "ABORT", "BEGIN", "START", "ROLLBACK", "PREPARE"];
+
     /// <summary>The offending statement's first words, or null when the SQL controls no transaction.</summary>
     public static string? Find(string sql)
     {
+        // Every plain write is checked: most name none of the keywords, and then nothing is parsed.
+        if (!NamesAnyKeyword(sql))
+            return null;
         foreach (string statement in StatementStarts(sql))
         {
             string[] words = statement.Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries);
@@ -33,6 +38,16 @@ internal static class TransactionControlGuard
                 return "PREPARE TRANSACTION";
         }
         return null;
+    }
+
+    private static bool NamesAnyKeyword(string sql)
+    {
+        foreach (string keyword in Keywords)
+        {
+            if (sql.Contains(keyword, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
     }
 
     /// <summary>The text of each top-level statement, with comments removed and quoted text blanked.</summary>
