@@ -26,6 +26,9 @@ public static class ClusterConditions
         long maxLagBytes, CancellationToken ct)
     {
         ClusterSnapshot cluster = await api.GetClusterAsync(ct).ConfigureAwait(false);
+        // A name the cluster does not list (a typo) would only wait out the whole timeout.
+        if (leader is not null && cluster.Members.All(m => m.Name != leader))
+            throw AdminErrors.MemberNotFound(leader, cluster);
         if (leader is not null && LeaderProblem(cluster, leader) is { } lp)
             return lp;
         return condition switch

@@ -22,6 +22,7 @@ public static class ClusterConfiguration
     /// <summary>What PATCH (or PUT, with <paramref name="replace"/>) would change, with restart needs; sends nothing.</summary>
     public static async Task<ConfigUpdate> PreviewAsync(DrillApi api, JsonObject document, bool replace, CancellationToken ct)
     {
+        ConfigValueCheck.Validate(document, replace ? "PUT /config" : "PATCH /config");
         PatroniDynamicConfig current = await GetOrEmptyAsync(api, ct).ConfigureAwait(false);
         IReadOnlyList<ConfigChange> changes = replace
             ? ConfigDiff.ForReplace(current.Raw, document)

@@ -33,7 +33,7 @@ internal static class QueryErrors
     /// <summary>The server finished the statement; only its result could not be read.</summary>
     public static PatroniHaException ResultUnreadable(RouteTarget target, QueryRequest request, Exception cause) =>
         new(PatroniErrorIds.ResultUnreadable, FailureKind.InvalidResult,
-            (request.ReadOnly
+            (request.ReadOnly || ReadingText.OnlyReads(request.Sql)
                 ? $"The query ran on {target}, but its result could not be read: "
                 : $"The statement COMMITTED on {target} (the server finished it without an error), but its result could " +
                   "not be read, so do not run it again: ") +
@@ -78,14 +78,22 @@ internal static class QueryErrors
             "again; check whether its effect is on the current leader before re-running it.",
             request.Summary);
 
+    /// <summary>A Strong read whose rows were already shown finished after the lease on its leader ran out.</summary>
+    public static PatroniHaException StrongReadUnconfirmed(RouteTarget target, QueryRequest request, string why) =>
+        new(PatroniErrorIds.LeaderUnconfirmed, FailureKind.ResourceUnavailable,
+            $"The -Consistency Strong read ran on {target}, but the session's lease on it ran out before it finished " +
+            $"({why}): the rows it returned may miss writes a newer leader acknowledged. Run it again: '{request.Summary}'.",
+            request.Summary);
+
     /// <summary>The failover timeout ran out while the statement could not be placed.</summary>
     public static PatroniHaException GaveUp(RetryableFailure last, bool write, TimeSpan failoverTimeout)
     {
         if (last.Unconfirmed)
         {
             return new PatroniHaException(PatroniErrorIds.LeaderUnconfirmed, FailureKind.ResourceUnavailable,
-                $"The write was not sent: no leader could be confirmed within {failoverTimeout.TotalSeconds:0} s. " +
-                $"Patroni names {last.Target} leader, but {last.Message}. A write goes only to a leader whose own " +
+                $"The {(write ? "write" : "-Consistency Strong read")} was not sent: no leader could be confirmed within " +
+                $"{failoverTimeout.TotalSeconds:0} s. Patroni names {last.Target} leader, but {last.Message}. A " +
+                $"{(write ? "write" : "Strong read")} goes only to a leader whose own " +
                 "Patroni confirms it holds the leader lock, so a primary whose Patroni is dead, frozen or cut off " +
                 "gets none. Check that Patroni runs on that member (`curl <api_url>/primary`, `patronictl list`); a " +
                 "longer -FailoverTimeoutSec waits longer.", last.Target?.ToString(), last.InnerException);

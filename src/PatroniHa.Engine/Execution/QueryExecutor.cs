@@ -171,14 +171,19 @@ public sealed class QueryExecutor
     {
         a.Count++;
         a.Blocking = a.Count == 1 && a.Request.BlockingFirstAttempt;
+        RouteTarget target;
         if (a.Request.ReadOnly)
-            return await RunOnAsync(a, await _reads.ChooseAsync(a.Backend, a.Request, ct).ConfigureAwait(false), null, ct)
-                .ConfigureAwait(false);
-
-        // The write fence (Fencing/WriteFence.cs) decides where a write may go and when it may be acknowledged.
-        WriteFence fence = a.Backend.Fence;
-        RouteTarget target = await fence.LeaderAsync(ct).ConfigureAwait(false);
-        using WriteTicket ticket = fence.Admit(target);
+        {
+            target = await _reads.ChooseAsync(a.Backend, a.Request, ct).ConfigureAwait(false);
+            if (!_reads.NeedsConfirmedLeader(a.Backend, a.Request))
+                return await RunOnAsync(a, target, null, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // The write fence (Fencing/WriteFence.cs) decides where a write may go and when it may be acknowledged.
+            target = await a.Backend.Fence.LeaderAsync(ct).ConfigureAwait(false);
+        }
+        using WriteTicket ticket = a.Backend.Fence.Admit(target);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ticket.Token);
         return await RunOnAsync(a, target, ticket, linked.Token, ct).ConfigureAwait(false);
     }
@@ -214,21 +219,28 @@ public sealed class QueryExecutor
                     a.Backend.ReportFailure(target);
                 throw Decide(a, target, FailureClassifier.Classify(ex, a.Sent, callerToken), ex, ticket?.Aborted == true);
             }
-            if (!a.Request.ReadOnly)
+            if (ticket is not null)
             {
                 // Acknowledged only while the lease still holds: past it, this may have been a deposed leader.
                 // Nor after the fence aborted it: a cancelled COMMIT that waited for a synchronous standby still
                 // answers success (with a WARNING), and Npgsql does not always break the connection first.
                 bool held = a.Backend.Fence.HeldAtCommit(target);
-                if (!held || ticket?.Aborted == true)
+                if (!held || ticket.Aborted)
                 {
-                    _reads.RecordUncapturedWrite(); // it may have committed: its position is unknown
                     string why = held ? $"{target} stopped being the leader while it ran" : a.Backend.Fence.Lease!.Why(target.Name);
+                    if (a.Request.ReadOnly) // a Strong read: its answer may miss what a newer leader acknowledged
+                    {
+                        throw a.RowsDelivered
+                            ? QueryErrors.StrongReadUnconfirmed(target, a.Request, why)
+                            : new RetryableFailure(target, why) { Unconfirmed = true };
+                    }
+                    _reads.RecordUncapturedWrite(); // it may have committed: its position is unknown
                     throw a.Request.Idempotent && !a.RowsDelivered
                         ? new RetryableFailure(target, why) { Unconfirmed = true }
                         : QueryErrors.UnconfirmedAtCommit(target, a.Request, why);
                 }
-                a.Backend.ReportWriteSucceeded(target);
+                if (!a.Request.ReadOnly)
+                    a.Backend.ReportWriteSucceeded(target);
             }
             CommitPosition? commit = lsn is { } l ? _reads.RecordCommit(a.Backend, target, l, extraRoundTrip) : null;
             if (commit is null && !a.Request.ReadOnly)

@@ -15,6 +15,7 @@ namespace PatroniHa.Engine.Fencing;
 /// <item>and it is acknowledged only if the lease on L still held when it finished (<see cref="HeldAtCommit"/>):
 ///   otherwise it may have committed on a deposed leader, so its outcome is unknown.</item>
 /// </list>
+/// A <c>-Consistency Strong</c> read passes the same gates (it must not answer for a deposed leader).
 /// Single-node mode has no lease (the one server is the writer by configuration).
 /// </summary>
 public sealed class WriteFence : IAsyncDisposable

@@ -29,6 +29,8 @@ internal static class ConnectionSettings
             // still "succeeds" with only a WARNING. QueryExecutor therefore never acknowledges a write whose
             // leader ticket was aborted, whatever the server answered.
             CancellationTimeout = -1,
+            // An int[] column holding a NULL reads as int?[] instead of failing the whole result.
+            ArrayNullabilityMode = ArrayNullabilityMode.PerInstance,
         };
         if (options.Tls.RootCertificate is { } root)
             csb.RootCertificate = root;

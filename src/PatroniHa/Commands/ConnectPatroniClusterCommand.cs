@@ -76,7 +76,7 @@ public sealed class ConnectPatroniClusterCommand : PatroniSessionSettingsCmdlet
     [Parameter]
     public SwitchParameter Default { get; set; }
 
-    /// <summary>Read-only queries: Eventual (any eligible replica), ReadYourWrites (a replica that replayed this session's writes, else the leader) or Strong (the leader).</summary>
+    /// <summary>Read-only queries: Eventual (any eligible replica), ReadYourWrites (a replica that replayed this session's writes, else the leader) or Strong (the leader, only while its own Patroni confirms the lock, as for writes).</summary>
     [Parameter]
     [ValidateSet("Eventual", "ReadYourWrites", "Strong")]
     public string Consistency { get; set; } = "Eventual";

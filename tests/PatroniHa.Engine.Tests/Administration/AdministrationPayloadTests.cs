@@ -127,4 +127,21 @@ public class AdministrationPayloadTests
     [InlineData(null, false)]
     public void Version_gates(string? version, bool atLeast41) =>
         Assert.Equal(atLeast41, MemberActions.AtLeast(version, 4, 1));
+
+    [Theory]
+    [InlineData("""{"loop_wait": 5, "ttl": "30", "maximum_lag_on_failover": 1048576.0, "retry_timeout": null}""", true)]
+    [InlineData("""{"postgresql": {"parameters": {"work_mem": "8MB"}}, "synchronous_mode": "quorum"}""", true)]
+    [InlineData("""{"loop_wait": "abc"}""", false)]
+    [InlineData("""{"ttl": -1}""", false)]
+    [InlineData("""{"retry_timeout": 2.5}""", false)]
+    [InlineData("""{"primary_start_timeout": true}""", false)]
+    public void Whole_number_settings_are_checked_before_sending(string json, bool accepted)
+    {
+        var document = JsonNode.Parse(json)!.AsObject();
+        var e = Record.Exception(() => ConfigValueCheck.Validate(document, "PATCH /config"));
+        if (accepted)
+            Assert.Null(e);
+        else
+            Assert.Equal("PatroniConfigurationRejected", Assert.IsType<Errors.PatroniHaException>(e).ErrorId);
+    }
 }

@@ -87,11 +87,17 @@ public sealed class AdministrationCmdletTests(AdministrationSandbox fixture, ITe
         Assert.Contains("is the leader", reinit.FirstError!.Exception.Message);
         Assert.Equal("PatroniNothingScheduled", ErrorId(ps.Run($"Clear-PatroniScheduledRestart -Member {replica} -Confirm:$false")));
         Assert.Equal("PatroniNothingScheduled", ErrorId(ps.Run("Clear-PatroniScheduledSwitchover -Confirm:$false")));
-        ScriptResult wait = ps.Run("Wait-PatroniCluster -Leader nosuchmember -TimeoutSec 1");
+        ScriptResult noSuch = ps.Run("Wait-PatroniCluster -Leader nosuchmember -TimeoutSec 60");
+        Assert.Equal("PatroniMemberNotFound", ErrorId(noSuch)); // at once, not after the timeout
+        Assert.Contains(replica, noSuch.FirstError!.Exception.Message);
+        ScriptResult wait = ps.Run($"Wait-PatroniCluster -Leader {replica} -TimeoutSec 1");
         Assert.Equal("PatroniWaitTimeout", ErrorId(wait));
         Assert.Contains($"the leader is {leader}", wait.FirstError!.Exception.Message);
         Assert.Equal(ErrorCategory.OperationTimeout, wait.FirstError.CategoryInfo.Category);
         Assert.Equal("PatroniConfigurationEmpty", ErrorId(ps.Run("Set-PatroniConfiguration -Setting @{} -Confirm:$false")));
+        ScriptResult badTtl = ps.Run("Set-PatroniConfiguration -Setting @{ loop_wait = 'abc' } -Confirm:$false");
+        Assert.Equal("PatroniConfigurationRejected", ErrorId(badTtl));
+        Assert.Equal(ErrorCategory.InvalidArgument, badTtl.FirstError!.CategoryInfo.Category);
         ScriptResult past = ps.Run($"Restart-PatroniMember -Member {replica} -ScheduledAt ([DateTimeOffset]::Now.AddHours(-1)) -Confirm:$false");
         Assert.Equal("PatroniScheduleInvalid", ErrorId(past));
         Assert.Equal(ErrorCategory.InvalidArgument, past.FirstError!.CategoryInfo.Category);

@@ -83,6 +83,13 @@ public sealed class ReadRouter : IDisposable
         return position;
     }
 
+    /// <summary>
+    /// A read that must be fenced like a write (admitted under the leader's lease, broken off by a leader change,
+    /// answered only while the lease still holds): <see cref="ReadConsistency.Strong"/> on a Patroni cluster.
+    /// </summary>
+    public bool NeedsConfirmedLeader(ClusterBackend backend, QueryRequest request) =>
+        backend is PatroniBackend && (request.ReadPolicy ?? DefaultPolicy).Consistency == ReadConsistency.Strong;
+
     /// <summary>The server for <paramref name="request"/>'s next attempt.</summary>
     public async ValueTask<RouteTarget> ChooseAsync(ClusterBackend backend, QueryRequest request, CancellationToken ct)
     {
@@ -90,8 +97,11 @@ public sealed class ReadRouter : IDisposable
             return Count(FirstReader(backend), ReadRoute.Leader);
 
         ReadPolicy policy = request.ReadPolicy ?? DefaultPolicy;
+        // Strong answers for the current leader: only one the write fence confirms (lease held), never a deposed one.
+        if (policy.Consistency == ReadConsistency.Strong)
+            return Count(await patroni.Fence.LeaderAsync(ct).ConfigureAwait(false), ReadRoute.Leader);
         ClusterSnapshot? snapshot = patroni.Monitor.Current;
-        if (policy.Consistency == ReadConsistency.Strong || snapshot is null)
+        if (snapshot is null)
             return Count(Leader(backend), ReadRoute.Leader);
 
         ReplicaStateCache cache = CacheFor(patroni);
