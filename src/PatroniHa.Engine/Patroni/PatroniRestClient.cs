@@ -166,7 +166,7 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
     private T Parse<T>(Uri endpoint, string path, int status, string body, Func<string, T> parse)
     {
         if (status is 401 or 403)
-            throw AuthFailed(endpoint, $"GET {path}", status, body);
+            throw AuthFailed(endpoint, $"GET {path}", status, body, credentialSent: false);
         try
         {
             return parse(body);
@@ -215,7 +215,7 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
         {
             200 => new SwitchoverOutcome(SwitchoverStatus.Completed, status, message, endpoint),
             202 => new SwitchoverOutcome(SwitchoverStatus.Scheduled, status, message, endpoint),
-            401 or 403 => throw AuthFailed(endpoint, $"POST /{action}", status, text),
+            401 or 403 => throw AuthFailed(endpoint, $"POST /{action}", status, text, _options.Credential is not null),
             503 when message.Contains("unknown", StringComparison.OrdinalIgnoreCase) =>
                 new SwitchoverOutcome(SwitchoverStatus.Unknown, status, message, endpoint),
             _ => throw Refused(endpoint, action, what, status, message),
@@ -239,14 +239,23 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
             $"Patroni refused the {action} {what} (HTTP {status} from {endpoint}): {message}. {hint}", endpoint);
     }
 
-    private static PatroniHaException AuthFailed(Uri endpoint, string request, int status, string body)
+    /// <param name="credentialSent">Whether the request carried the session's (or the cmdlet's) credential.</param>
+    private PatroniHaException AuthFailed(Uri endpoint, string request, int status, string body, bool credentialSent)
     {
+        const string Pass = "-ApiCredential (on Connect-PatroniCluster for the whole session, or on this cmdlet)";
         var text = PatroniText.Clean(body);
+        bool isRead = request.StartsWith("GET ", StringComparison.Ordinal);
         var (kind, hint) = status == 401
             ? (FailureKind.AuthenticationError,
-                text.Contains("no auth header", StringComparison.OrdinalIgnoreCase)
-                    ? "Patroni requires a user for this request (restapi.authentication); pass -Credential."
-                    : "Check the user name and password against restapi.authentication in patroni.yml.")
+                credentialSent
+                    ? $"Patroni refused the REST API credential of user '{_options.Credential?.UserName}': check it " +
+                      $"against restapi.authentication in patroni.yml and pass the right one with {Pass}."
+                    : isRead
+                        ? "Patroni asks no credential for reads (restapi.authentication guards only changes), so " +
+                          "something in front of its REST API does; the module sends -ApiCredential only with " +
+                          "requests that change the cluster."
+                        : "Patroni requires a REST API user for this request (restapi.authentication in " +
+                          $"patroni.yml): pass {Pass}.")
             : (FailureKind.PermissionDenied,
                 "Patroni denied access: check restapi.allowlist and, with verify_client, the client certificate.");
         return new PatroniHaException(PatroniErrorIds.AuthenticationFailed, kind,

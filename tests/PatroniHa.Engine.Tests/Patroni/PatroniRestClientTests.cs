@@ -177,19 +177,38 @@ public class PatroniRestClientTests
     }
 
     [Theory]
-    [InlineData(401, "no auth header received", FailureKind.AuthenticationError, "-Credential")]
-    [InlineData(401, "not authenticated", FailureKind.AuthenticationError, "restapi.authentication")]
-    [InlineData(403, "Access is denied", FailureKind.PermissionDenied, "allowlist")]
-    public async Task Status_401_403_is_AuthenticationFailed(int status, string text, FailureKind kind, string hint)
+    [InlineData(401, "no auth header received", false, FailureKind.AuthenticationError, "pass -ApiCredential (on Connect-PatroniCluster")]
+    [InlineData(401, "not authenticated", true, FailureKind.AuthenticationError, "user 'admin'")]
+    [InlineData(401, "not authenticated", true, FailureKind.AuthenticationError, "with -ApiCredential (on Connect-PatroniCluster")]
+    [InlineData(403, "Access is denied", true, FailureKind.PermissionDenied, "allowlist")]
+    public async Task Status_401_403_is_AuthenticationFailed(int status, string text, bool withCredential,
+        FailureKind kind, string hint)
     {
         await using var server = Patroni(_ => new FakeResponse(status, text, "text/plain"));
-        using var client = Client(Admin, allowHttp: true);
+        using var client = Client(withCredential ? Admin : null, allowHttp: true);
         var e = await Assert.ThrowsAsync<PatroniHaException>(
             () => client.SwitchoverAsync(server.Endpoint, "n1", "n2", null, default));
         Assert.Equal(PatroniErrorIds.AuthenticationFailed, e.ErrorId);
         Assert.Equal(kind, e.Kind);
         Assert.Contains(text, e.Message);
         Assert.Contains(hint, e.Message);
+        Assert.DoesNotContain(Password, e.Message);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Status_401_on_an_admin_change_names_ApiCredential(bool withCredential)
+    {
+        await using var server = Patroni(_ => new FakeResponse(401,
+            withCredential ? "not authenticated" : "no auth header received", "text/plain"));
+        using var client = Client(withCredential ? Admin : null, allowHttp: true);
+        var e = await Assert.ThrowsAsync<PatroniHaException>(() => client.SendAdminAsync(HttpMethod.Post,
+            server.Endpoint, "restart", "{}", TimeSpan.FromSeconds(5), default));
+        Assert.Equal(PatroniErrorIds.AuthenticationFailed, e.ErrorId);
+        Assert.Equal(FailureKind.AuthenticationError, e.Kind);
+        Assert.Contains("-ApiCredential", e.Message);
+        Assert.Contains("restapi.authentication", e.Message);
         Assert.DoesNotContain(Password, e.Message);
     }
 

@@ -51,7 +51,8 @@ public sealed partial class PatroniRestClient
             throw Unreachable(endpoint, $"{method.Method} /{path}", e);
         }
         if (status is 401 or 403)
-            throw AuthFailed(endpoint, $"{method.Method} /{path}", status, body);
+            throw AuthFailed(endpoint, $"{method.Method} /{path}", status, body,
+                credentialSent: changes && _options.Credential is not null);
         return new AdminAnswer(status, body, PatroniText.Clean(body), endpoint);
     }
 
