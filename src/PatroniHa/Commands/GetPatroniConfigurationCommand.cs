@@ -9,7 +9,7 @@ namespace PatroniHa.Commands;
 /// <summary>The cluster's dynamic configuration (patronictl show-config), GET /config.</summary>
 [Cmdlet(VerbsCommon.Get, "PatroniConfiguration")]
 [OutputType(typeof(PatroniConfiguration))]
-public sealed class GetPatroniConfigurationCommand : PatroniSessionCmdlet
+public sealed class GetPatroniConfigurationCommand : PatroniPipedSessionCmdlet
 {
     protected override void ProcessRecord()
     {

@@ -8,7 +8,7 @@ namespace PatroniHa.Commands;
 /// <summary>The seed's health_check(): every server asked directly, plus the session's statistics.</summary>
 [Cmdlet(VerbsCommon.Get, "PatroniHealth")]
 [OutputType(typeof(PatroniHealth))]
-public sealed class GetPatroniHealthCommand : PatroniSessionCmdlet
+public sealed class GetPatroniHealthCommand : PatroniPipedSessionCmdlet
 {
     protected override void ProcessRecord()
     {

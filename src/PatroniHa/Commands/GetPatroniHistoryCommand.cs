@@ -10,7 +10,7 @@ namespace PatroniHa.Commands;
 /// <summary>The cluster's timeline history (patronictl history): one object per timeline switch, oldest first.</summary>
 [Cmdlet(VerbsCommon.Get, "PatroniHistory")]
 [OutputType(typeof(PatroniHistoryEntry))]
-public sealed class GetPatroniHistoryCommand : PatroniSessionCmdlet
+public sealed class GetPatroniHistoryCommand : PatroniPipedSessionCmdlet
 {
     protected override void ProcessRecord()
     {

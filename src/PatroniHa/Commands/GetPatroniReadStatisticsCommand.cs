@@ -8,7 +8,7 @@ namespace PatroniHa.Commands;
 /// <summary>How the session routed its read-only queries: per member reads and skips, leader fallbacks, waits, lag and round trips.</summary>
 [Cmdlet(VerbsCommon.Get, "PatroniReadStatistics")]
 [OutputType(typeof(PatroniReadStatistics))]
-public sealed class GetPatroniReadStatisticsCommand : PatroniSessionCmdlet
+public sealed class GetPatroniReadStatisticsCommand : PatroniPipedSessionCmdlet
 {
     protected override void ProcessRecord()
     {

@@ -12,7 +12,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "PatroniTopology", DefaultParameterSetName = "List")]
 [OutputType(typeof(PatroniMemberInfo))]
-public sealed class GetPatroniTopologyCommand : PatroniSessionCmdlet
+public sealed class GetPatroniTopologyCommand : PatroniPipedSessionCmdlet
 {
     /// <summary>The type name that selects the extended table view.</summary>
     internal const string ExtendedTypeName = "PatroniHa.Output.PatroniMemberInfo#Extended";

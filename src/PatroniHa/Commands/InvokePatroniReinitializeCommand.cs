@@ -20,6 +20,16 @@ public sealed class InvokePatroniReinitializeCommand : PatroniAdminCmdlet
     [ArgumentCompleter(typeof(MemberNameCompleter))]
     public string Member { get; set; } = "";
 
+    /// <summary>
+    /// A session object or the name of one; default: this runspace's default session. Not from the pipeline:
+    /// what is piped here names members (a member from Get-PatroniTopology).
+    /// </summary>
+    [Parameter]
+    [SessionTransformation]
+    [ArgumentCompleter(typeof(SessionNameCompleter))]
+    [ValidateNotNull]
+    public override PatroniSession? Session { get; set; }
+
     /// <summary>Clone from the leader rather than any member (Patroni 4.1+).</summary>
     [Parameter]
     public SwitchParameter FromLeader { get; set; }

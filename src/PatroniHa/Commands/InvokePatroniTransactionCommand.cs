@@ -14,7 +14,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "PatroniTransaction", DefaultParameterSetName = BlockSet)]
 [OutputType(typeof(PSObject))]
-public sealed class InvokePatroniTransactionCommand : PatroniSessionCmdlet
+public sealed class InvokePatroniTransactionCommand : PatroniPipedSessionCmdlet
 {
     private const string BlockSet = "ScriptBlock";
     private const string StatementSet = "Statement";

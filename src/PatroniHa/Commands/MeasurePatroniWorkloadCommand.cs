@@ -12,7 +12,7 @@ namespace PatroniHa.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "PatroniWorkload", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(PatroniWorkloadResult))]
-public sealed class MeasurePatroniWorkloadCommand : PatroniSessionCmdlet
+public sealed class MeasurePatroniWorkloadCommand : PatroniPipedSessionCmdlet
 {
     [Parameter(Position = 0)]
     [ValidateRange(1, 86400)]

@@ -9,7 +9,7 @@ namespace PatroniHa.Commands;
 /// A cmdlet that talks to Patroni's REST API for the session: -ApiCredential for the requests that change
 /// something, and a way to run the engine call with progress and objects written as they come.
 /// </summary>
-public abstract class PatroniAdminCmdlet : PatroniSessionCmdlet
+public abstract class PatroniAdminCmdlet : PatroniPipedSessionCmdlet
 {
     /// <summary>Patroni's REST API user (restapi.authentication); default: the session's.</summary>
     [Parameter]

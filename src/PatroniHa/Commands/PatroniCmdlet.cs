@@ -159,10 +159,13 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// <paramref name="given"/> (-Session), else this runspace's default session; a terminating
-    /// PatroniNotConnected error when there is none (or, if <paramref name="mustBeConnected"/>, it is closed).
+    /// PatroniNotConnected error when there is none (or, if <paramref name="mustBeConnected"/>, it is closed); a
+    /// -Session name that names no session is a terminating PatroniSessionNotFound error.
     /// </summary>
     private protected PatroniSession RequireSession(PatroniSession? given, bool mustBeConnected = true)
     {
+        if (given?.UnresolvedName is { } missing)
+            throw Terminate(ErrorRecords.SessionNotFound(missing));
         PatroniSession? session = given ?? SessionRegistry.ForCurrentRunspace()?.Default;
         if (session is null || (mustBeConnected && !session.IsConnected))
             throw Terminate(ErrorRecords.NotConnected());

@@ -23,6 +23,16 @@ public abstract class PatroniMemberActionCmdlet : PatroniAdminCmdlet
     [ArgumentCompleter(typeof(MemberNameCompleter))]
     public string[]? Member { get; set; }
 
+    /// <summary>
+    /// A session object or the name of one; default: this runspace's default session. Not from the pipeline:
+    /// what is piped here names members (Get-PatroniTopology | Restart-PatroniMember), and the requests go in EndProcessing.
+    /// </summary>
+    [Parameter]
+    [SessionTransformation]
+    [ArgumentCompleter(typeof(SessionNameCompleter))]
+    [ValidateNotNull]
+    public override PatroniSession? Session { get; set; }
+
     private readonly List<string> _names = [];
 
     protected override void ProcessRecord()

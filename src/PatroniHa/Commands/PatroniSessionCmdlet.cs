@@ -11,8 +11,23 @@ public abstract class PatroniSessionCmdlet : PatroniCmdlet
     [SessionTransformation]
     [ArgumentCompleter(typeof(SessionNameCompleter))]
     [ValidateNotNull]
-    public PatroniSession? Session { get; set; }
+    public virtual PatroniSession? Session { get; set; }
 
     /// <summary>The session to use; a terminating PatroniNotConnected error when there is none.</summary>
     protected PatroniSession ResolveSession() => RequireSession(Session);
+}
+
+/// <summary>
+/// A session cmdlet with no other pipeline input: -Session also binds from the pipeline, a session object or name
+/// (<c>Get-PatroniSession | Get-PatroniTopology</c>) or an object's Session property (<c>Get-PatroniHealth</c>'s).
+/// Each such cmdlet resolves the session in ProcessRecord, so every piped session gets its own run.
+/// </summary>
+public abstract class PatroniPipedSessionCmdlet : PatroniSessionCmdlet
+{
+    /// <summary>A session object or the name of one, also from the pipeline; default: this runspace's default session.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SessionTransformation]
+    [ArgumentCompleter(typeof(SessionNameCompleter))]
+    [ValidateNotNull]
+    public override PatroniSession? Session { get; set; }
 }

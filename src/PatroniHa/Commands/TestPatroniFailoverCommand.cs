@@ -15,7 +15,7 @@ namespace PatroniHa.Commands;
     SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(FailoverReadiness), ParameterSetName = [CheckSet])]
 [OutputType(typeof(FailoverDrillResult), ParameterSetName = [SwitchoverSet, ObserveSet])]
-public sealed class TestPatroniFailoverCommand : PatroniSessionCmdlet
+public sealed class TestPatroniFailoverCommand : PatroniPipedSessionCmdlet
 {
     private const string CheckSet = "Check";
     private const string SwitchoverSet = "Switchover";

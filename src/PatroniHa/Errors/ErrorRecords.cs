@@ -23,8 +23,18 @@ internal static class ErrorRecords
         "There is no Patroni session in this runspace. Connect first with Connect-PatroniCluster " +
         "(or Start-PatroniSandbox | Connect-PatroniCluster), or pass -Session.");
 
-    public static ErrorRecord SessionNotFound(string name) => Create(PatroniErrorIds.SessionNotFound,
-        ErrorCategory.ObjectNotFound, $"No session named '{name}' in this runspace.", name);
+    /// <summary>No session of this runspace has that name; the message lists the ones it has.</summary>
+    public static ErrorRecord SessionNotFound(string name)
+    {
+        IReadOnlyList<Sessions.PatroniSession> sessions = Sessions.SessionRegistry.ForCurrentRunspace()?.All ?? [];
+        string known = sessions.Count == 0
+            ? "This runspace has no session"
+            : "Its sessions: " + string.Join(", ", sessions.Select(s => $"'{s.Name}'{(s.IsDefault ? " (default)" : "")}"))
+              + " (Get-PatroniSession lists them)";
+        return Create(PatroniErrorIds.SessionNotFound, ErrorCategory.ObjectNotFound,
+            $"No session named '{name}' in this runspace. {known}; Connect-PatroniCluster -Name '{name}' creates one.",
+            name);
+    }
 
     public static ErrorRecord SessionNameInUse(string name) => Create(SessionNameInUseId, ErrorCategory.ResourceExists,
         $"A session named '{name}' already exists in this runspace. Disconnect it first " +

@@ -21,6 +21,25 @@ public sealed class PatroniSession
         ConnectedAt = DateTimeOffset.Now;
     }
 
+    /// <summary>
+    /// Stands in for a name given to -Session that names none of this runspace's sessions, so the cmdlet (not the
+    /// parameter binder, whose error id cannot be chosen) reports it as PatroniSessionNotFound. It never leaves the
+    /// cmdlet: <see cref="Commands.PatroniCmdlet"/> refuses it before anything touches <see cref="Engine"/>.
+    /// </summary>
+    private PatroniSession(string unresolvedName)
+    {
+        Name = unresolvedName;
+        UnresolvedName = unresolvedName;
+        Engine = null!;
+        Recipe = null!;
+        ConnectedAt = DateTimeOffset.Now;
+    }
+
+    internal static PatroniSession Unresolved(string name) => new(name);
+
+    /// <summary>The name -Session was given when it named no session (see <see cref="Unresolved"/>); else null.</summary>
+    internal string? UnresolvedName { get; }
+
     internal ClusterSession Engine { get; }
 
     /// <summary>How it was connected; Switch-PatroniMode resolves the other mode from it.</summary>
@@ -41,7 +60,7 @@ public sealed class PatroniSession
     /// <summary>host:port of the server taking writes now, if one is known.</summary>
     public string? Primary => Engine.IsDisposed ? null : Engine.Backend.Writer?.Address;
 
-    public bool IsConnected => !Engine.IsDisposed;
+    public bool IsConnected => UnresolvedName is null && !Engine.IsDisposed;
 
     /// <summary>The Patroni scope as the monitor last saw it; null in single-node mode.</summary>
     internal string? Scope => Engine.Backend.Topology?.Scope;
@@ -93,5 +112,5 @@ public sealed class PatroniSession
         public void Dispose() => Volatile.Write(ref session._transaction, null);
     }
 
-    public override string ToString() => $"{Name} ({Mode})";
+    public override string ToString() => UnresolvedName ?? $"{Name} ({Mode})";
 }

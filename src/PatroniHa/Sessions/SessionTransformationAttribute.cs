@@ -2,7 +2,10 @@ using System.Management.Automation;
 
 namespace PatroniHa.Sessions;
 
-/// <summary>Lets -Session take a session object or the name of one of this runspace's sessions.</summary>
+/// <summary>
+/// Lets -Session take a session object or the name of one of this runspace's sessions; a name of none binds as
+/// <see cref="PatroniSession.Unresolved"/>, which the cmdlet reports as PatroniSessionNotFound.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 internal sealed class SessionTransformationAttribute : ArgumentTransformationAttribute
 {
@@ -11,9 +14,8 @@ internal sealed class SessionTransformationAttribute : ArgumentTransformationAtt
         object? value = inputData is PSObject ps ? ps.BaseObject : inputData;
         if (value is not string name)
             return value;
-        return SessionRegistry.ForCurrentRunspace()?.Find(name)
-            ?? throw new ArgumentTransformationMetadataException(
-                $"No session named '{name}' in this runspace. Get-PatroniSession lists the sessions; " +
-                "Connect-PatroniCluster -Name creates one.");
+        // An unknown name binds as a stand-in: the cmdlet then fails with PatroniSessionNotFound (ObjectNotFound),
+        // which a binding error (ParameterArgumentTransformationError) could not carry.
+        return SessionRegistry.ForCurrentRunspace()?.Find(name) ?? PatroniSession.Unresolved(name);
     }
 }

@@ -20,6 +20,26 @@ public class TopologyAndRoutingTests(SandboxFixture cluster)
     }
 
     [Fact]
+    public void Sessions_bind_from_the_pipeline_and_an_unknown_name_lists_the_known_ones()
+    {
+        using var ps = new PowerShellSession();
+        ps.Ok("$sandbox | Connect-PatroniCluster -Name first; $sandbox | Connect-PatroniCluster -Name second", cluster.Variables());
+
+        // Each piped session (object or name) gets its own run.
+        Assert.Equal(6, ps.Ok("Get-PatroniSession | Get-PatroniTopology").Count);
+        Assert.Equal("second", ps.Ok("'second' | Get-PatroniHealth").Single().Properties["Session"].Value);
+        Assert.Equal("first", ps.Ok("Get-PatroniSession first | Get-PatroniHealth | Get-PatroniReadStatistics")
+            .Single().Properties["Session"].Value);
+
+        foreach (string command in new[] { "Get-PatroniTopology -Session nosuch", "Get-PatroniSession -Name nosuch" })
+        {
+            ErrorRecord error = ps.Run(command).FirstError!;
+            Assert.StartsWith("PatroniSessionNotFound,", error.FullyQualifiedErrorId);
+            Assert.Contains("'first' (default), 'second'", error.Exception.Message);
+        }
+    }
+
+    [Fact]
     public void Topology_lists_every_member_with_one_leader()
     {
         using var ps = cluster.Connect();

@@ -23,13 +23,59 @@ public class SessionTests
         Assert.Contains("Connect-PatroniCluster", result.FirstError.Exception.Message);
     }
 
-    [Fact]
-    public void An_unknown_session_name_is_a_parameter_error_that_says_how_to_list_sessions()
+    [Theory]
+    [InlineData("Get-PatroniTopology -Session nosuch")]
+    [InlineData("'nosuch' | Get-PatroniHealth")]
+    [InlineData("Invoke-PatroniQuery 'SELECT 1' -Session nosuch")]
+    [InlineData("Invoke-PatroniSwitchover -Session nosuch -Confirm:$false")]
+    [InlineData("Restart-PatroniMember -Session nosuch -Confirm:$false")]
+    [InlineData("Disconnect-PatroniCluster nosuch")]
+    [InlineData("Switch-PatroniMode SingleNode -Session nosuch")]
+    [InlineData("Test-PatroniMigration -Session nosuch")]
+    public void An_unknown_session_name_fails_with_PatroniSessionNotFound(string command)
     {
         using var ps = new PowerShellSession();
-        ScriptResult result = ps.Run("Get-PatroniTopology -Session nosuch");
+        ScriptResult result = ps.Run(command);
         Assert.NotNull(result.FirstError);
-        Assert.Contains("Get-PatroniSession", result.FirstError!.Exception.Message);
+        Assert.StartsWith("PatroniSessionNotFound,", result.FirstError!.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.ObjectNotFound, result.FirstError.CategoryInfo.Category);
+        Assert.Equal("nosuch", result.FirstError.TargetObject);
+        Assert.Contains("'nosuch'", result.FirstError.Exception.Message);
+        Assert.Contains("This runspace has no session", result.FirstError.Exception.Message);
+        Assert.Contains("Connect-PatroniCluster -Name", result.FirstError.Exception.Message);
+    }
+
+    [Theory]
+    [InlineData("Get-PatroniTopology", true)]
+    [InlineData("Get-PatroniHealth", true)]
+    [InlineData("Get-PatroniConfiguration", true)]
+    [InlineData("Get-PatroniHistory", true)]
+    [InlineData("Get-PatroniReadStatistics", true)]
+    [InlineData("Invoke-PatroniTransaction", true)]
+    [InlineData("Measure-PatroniWorkload", true)]
+    [InlineData("Test-PatroniFailover", true)]
+    [InlineData("Invoke-PatroniSwitchover", true)]
+    [InlineData("Invoke-PatroniFailover", true)]
+    [InlineData("Wait-PatroniCluster", true)]
+    [InlineData("Suspend-PatroniCluster", true)]
+    [InlineData("Set-PatroniConfiguration", true)]
+    [InlineData("Restart-PatroniCluster", true)]
+    [InlineData("Clear-PatroniScheduledSwitchover", true)]
+    [InlineData("Disconnect-PatroniCluster", true)]
+    [InlineData("Switch-PatroniMode", true)]
+    // These take other things from the pipeline: SQL text, member names.
+    [InlineData("Invoke-PatroniQuery", false)]
+    [InlineData("Restart-PatroniMember", false)]
+    [InlineData("Invoke-PatroniReload", false)]
+    [InlineData("Clear-PatroniScheduledRestart", false)]
+    [InlineData("Invoke-PatroniReinitialize", false)]
+    public void Session_binds_from_the_pipeline_where_nothing_else_does(string cmdlet, bool piped)
+    {
+        using var ps = new PowerShellSession();
+        var flags = ps.Ok("(Get-Command $name).Parameters['Session'].ParameterSets.Values | ForEach-Object ValueFromPipeline",
+            new Dictionary<string, object?> { ["name"] = cmdlet });
+        Assert.NotEmpty(flags);
+        Assert.All(flags, f => Assert.Equal(piped, (bool)f.BaseObject));
     }
 
     [Fact]
