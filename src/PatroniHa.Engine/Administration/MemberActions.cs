@@ -51,6 +51,9 @@ public static class MemberActions
         AdminAnswer a = await client.SendAdminAsync(HttpMethod.Post, EndpointOf(member), "restart",
             PatroniRestClient.BodyText(body), deadline, ct).ConfigureAwait(false);
         string what = $"POST /restart on {member.Name}";
+        if (request.ScheduledAt is { } scheduled && ScheduleRefusal.From(a.Status, a.Text, member.Name, "restart",
+                scheduled, member.Name, "restart now without -ScheduledAt") is { } refused)
+            throw refused;
         return a.Status switch
         {
             200 => new(member.Name, "Restart", MemberActionStatus.Done, 200, a.Text, null, sw.Elapsed),
@@ -61,13 +64,6 @@ public static class MemberActions
             409 => throw AdminErrors.Error(PatroniErrorIds.RestartAlreadyScheduled, FailureKind.ResourceExists,
                 $"{member.Name} already has a scheduled restart ({a.Text}). Cancel it first with " +
                 $"Clear-PatroniScheduledRestart -Member {member.Name}, or keep it.", member.Name),
-            422 or 400 when request.ScheduledAt is not null && (a.Status == 422 || Has(a, "timezone") || Has(a, "schedule")) =>
-                throw AdminErrors.Error(PatroniErrorIds.ScheduleInvalid, FailureKind.InvalidArgument,
-                    $"{member.Name} refused the schedule {request.ScheduledAt:yyyy-MM-dd HH:mm:ss zzz} (HTTP {a.Status}: {a.Text}). " +
-                    "Give a time in the future with a time zone.", member.Name),
-            500 when Has(a, "pause") => throw AdminErrors.Error(PatroniErrorIds.SchedulePaused, FailureKind.InvalidOperation,
-                $"{member.Name} does not schedule restarts while the cluster is paused ({a.Text}). Resume the cluster " +
-                "(Resume-PatroniCluster) or restart now without -ScheduledAt.", member.Name),
             0 => throw AdminErrors.Error(PatroniErrorIds.RestartFailed, FailureKind.OperationTimeout,
                 $"{member.Name} gave no answer to POST /restart within {deadline.TotalSeconds:0} s; the restart may " +
                 "still be running. Check Get-PatroniTopology -Extended before trying again.", member.Name),

@@ -130,7 +130,7 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
         if (scheduledAt is { } at)
             body["scheduled_at"] = at.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
         return await ChangeAsync(endpoint, "switchover", body, $"from '{leader}' to '{candidate ?? "any healthy standby"}'",
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken, scheduledAt).ConfigureAwait(false);
     }
 
     /// <summary>POST /failover: promote <paramref name="candidate"/>, also when there is no leader.</summary>
@@ -180,7 +180,7 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
     }
 
     private async Task<SwitchoverOutcome> ChangeAsync(Uri endpoint, string action, Dictionary<string, string> body,
-        string what, CancellationToken ct)
+        string what, CancellationToken ct, DateTimeOffset? scheduledAt = null)
     {
         CheckCredentialTransport(endpoint);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(endpoint, action))
@@ -211,6 +211,9 @@ public sealed partial class PatroniRestClient : IPatroniClusterSource, IDisposab
         }
 
         var message = PatroniText.Clean(text);
+        if (scheduledAt is { } at && ScheduleRefusal.From(status, message, $"Patroni at {endpoint}", action, at, endpoint,
+                $"run Invoke-Patroni{char.ToUpperInvariant(action[0])}{action[1..]} without -ScheduledAt") is { } refused)
+            throw refused;
         return status switch
         {
             200 => new SwitchoverOutcome(SwitchoverStatus.Completed, status, message, endpoint),

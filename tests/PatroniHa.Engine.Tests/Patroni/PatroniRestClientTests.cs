@@ -212,6 +212,33 @@ public class PatroniRestClientTests
         Assert.DoesNotContain(Password, e.Message);
     }
 
+    [Theory]
+    [InlineData(422, "Cannot schedule switchover in the past", PatroniErrorIds.ScheduleInvalid, FailureKind.InvalidArgument)]
+    [InlineData(422, "Unable to parse scheduled timestamp. It should be in an unambiguous format, e.g. ISO 8601", PatroniErrorIds.ScheduleInvalid, FailureKind.InvalidArgument)]
+    [InlineData(400, "Timezone information is mandatory for the scheduled switchover", PatroniErrorIds.ScheduleInvalid, FailureKind.InvalidArgument)]
+    [InlineData(400, "Can't schedule switchover in the paused state", PatroniErrorIds.SchedulePaused, FailureKind.InvalidOperation)]
+    [InlineData(412, "candidate name does not match with sync_standby", PatroniErrorIds.SwitchoverFailed, FailureKind.InvalidOperation)]
+    public async Task A_refused_schedule_is_PatroniScheduleInvalid_as_for_a_restart(int status, string text, string id, FailureKind kind)
+    {
+        await using var server = Patroni(_ => new FakeResponse(status, text, "text/plain"));
+        using var client = Client();
+        var at = new DateTimeOffset(2020, 1, 1, 2, 0, 0, TimeSpan.FromHours(1));
+        var e = await Assert.ThrowsAsync<PatroniHaException>(
+            () => client.SwitchoverAsync(server.Endpoint, "n1", "n2", at, default));
+        Assert.Equal(id, e.ErrorId);
+        Assert.Equal(kind, e.Kind);
+        Assert.Contains(text, e.Message);
+        if (id == PatroniErrorIds.ScheduleInvalid)
+            Assert.Contains("2020-01-01 02:00:00 +01:00", e.Message);
+        Assert.Contains("2020-01-01T02:00:00+01:00", server.Requests.Single().Body);
+
+        // The same answers without a schedule stay Patroni's refusal of the switchover.
+        await using var now = Patroni(_ => new FakeResponse(400, "Switchover could be performed only from a specific leader", "text/plain"));
+        var refused = await Assert.ThrowsAsync<PatroniHaException>(
+            () => client.SwitchoverAsync(now.Endpoint, "n1", "n2", null, default));
+        Assert.Equal(PatroniErrorIds.SwitchoverFailed, refused.ErrorId);
+    }
+
     [Fact]
     public async Task Python_html_error_page_becomes_readable_text()
     {
