@@ -149,8 +149,8 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
         var bound = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in parameters)
         {
-            object? value = entry.Value is PSObject ps ? ps.BaseObject : entry.Value;
-            bound[entry.Key.ToString()!] = value;
+            string name = entry.Key.ToString()!;
+            bound[name] = QueryParameterValues.Convert(name, entry.Value);
         }
         return bound;
     }

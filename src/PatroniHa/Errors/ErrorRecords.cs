@@ -15,6 +15,7 @@ internal static class ErrorRecords
     public const string UnexpectedId = "PatroniUnexpectedError";
     public const string ConfigurationEmptyId = "PatroniConfigurationEmpty";
     public const string ReadPolicyNeedsReadOnlyId = "PatroniReadPolicyNeedsReadOnly";
+    public const string QueryParameterInvalidId = "PatroniQueryParameterInvalid";
 
     public static ErrorRecord From(PatroniHaException ex) =>
         new(ex, ex.ErrorId, Category(ex.Kind), ex.Target);
@@ -47,6 +48,10 @@ internal static class ErrorRecords
     public static ErrorRecord ReadPolicyNeedsReadOnly() => Create(ReadPolicyNeedsReadOnlyId, ErrorCategory.InvalidArgument,
         "-Consistency, -MaxLagBytes, -MaxLagSec, -PreferTag, -RequireTag, -ReplicaChoice, -MaxWaitMs and -AfterLsn route " +
         "read-only queries: add -ReadOnly (writes always run on the leader).");
+
+    /// <summary>A -Parameters value that cannot be sent (an array without one element type); nothing was sent.</summary>
+    public static ErrorRecord QueryParameterInvalid(string name, string message) =>
+        Create(QueryParameterInvalidId, ErrorCategory.InvalidArgument, message + " Nothing was sent.", name);
 
     /// <summary>A failed Switch-PatroniMode: the session keeps its old mode; the cause keeps its own id in the message.</summary>
     public static ErrorRecord ModeSwitchFailed(string session, string from, object to, PatroniHaException cause) =>

@@ -87,6 +87,37 @@ public class TopologyAndRoutingTests(SandboxFixture cluster)
         Assert.Equal(tricky, value);
     }
 
+    [Theory]
+    // PowerShell lists are object[] (elements PSObject-wrapped when they come from a pipeline): sent as typed arrays.
+    [InlineData("@{ a = 1,2,3 }", "(@a::int[])::text", "{1,2,3}")]
+    [InlineData("@{ a = @(1..3 | ForEach-Object { $_ }) }", "(@a::int[])::text", "{1,2,3}")]
+    [InlineData("@{ a = 1,3000000000 }", "(@a::bigint[])::text", "{1,3000000000}")]
+    [InlineData("@{ a = 'x','y' }", "(@a::text[])::text", "{x,y}")]
+    [InlineData("@{ a = 1,$null,3 }", "(@a::int[])::text", "{1,NULL,3}")]
+    [InlineData("@{ a = 2,4 }", "(SELECT count(*) FROM generate_series(1, 5) g WHERE g = ANY(@a))::text", "2")]
+    [InlineData("@{ a = [int[]]@() }", "(@a::int[])::text", "{}")]
+    public void PowerShell_arrays_bind_as_typed_arrays(string parameters, string expression, string expected)
+    {
+        using var ps = cluster.Connect();
+        Assert.Equal(expected, ps.Ok($"Invoke-PatroniQuery 'SELECT {expression}' -Parameters {parameters} -As Scalar")
+            .Single().BaseObject);
+    }
+
+    [Theory]
+    [InlineData("@{ a = 1,'x' }", "mixes element types (Int32, String)")]
+    [InlineData("@{ a = @() }", "is an empty array")]
+    [InlineData("@{ a = $null,$null }", "holds only $null")]
+    public void An_array_without_one_element_type_is_PatroniQueryParameterInvalid(string parameters, string why)
+    {
+        using var ps = cluster.Connect();
+        ErrorRecord error = ps.Run($"Invoke-PatroniQuery 'SELECT @a::text[]' -Parameters {parameters} -As Scalar").FirstError!;
+        Assert.StartsWith("PatroniQueryParameterInvalid,", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Equal("a", error.TargetObject);
+        Assert.Contains(why, error.Exception.Message);
+        Assert.Contains("[string[]]", error.Exception.Message);
+    }
+
     [Fact]
     public void Scalar_NonQuery_and_Rows_shapes()
     {
