@@ -101,7 +101,7 @@ public sealed class AdministrationCmdletTests(AdministrationSandbox fixture, ITe
         ScriptResult past = ps.Run($"Restart-PatroniMember -Member {replica} -ScheduledAt ([DateTimeOffset]::Now.AddHours(-1)) -Confirm:$false");
         Assert.Equal("PatroniScheduleInvalid", ErrorId(past));
         Assert.Equal(ErrorCategory.InvalidArgument, past.FirstError!.CategoryInfo.Category);
-        ScriptResult pastSwitchover = ps.Run("Invoke-PatroniSwitchover -ScheduledAt (Get-Date).AddHours(-1) -Confirm:$false");
+        ScriptResult pastSwitchover = ps.Run("Invoke-PatroniSwitchover -ScheduledAt ([DateTime]::Now.AddHours(-1)) -Confirm:$false");
         Assert.Equal("PatroniScheduleInvalid", ErrorId(pastSwitchover));
         Assert.Equal(ErrorCategory.InvalidArgument, pastSwitchover.FirstError!.CategoryInfo.Category);
         Assert.Equal("ParameterArgumentValidationError", ErrorId(ps.Run("Restart-PatroniMember -PostgresVersion 'fifteen' -Confirm:$false")));
