@@ -71,7 +71,7 @@ Describe 'Test 1: Basic connectivity' {
     }
 
     It 'fails with a stable error id without a session' {
-        { Get-PatroniTopology -Session nosuchsession -ErrorAction Stop } | Should -Throw -ErrorId PatroniSessionNotFound
+        { Get-PatroniTopology -Session nosuchsession -ErrorAction Stop } | Should -Throw -ErrorId 'PatroniSessionNotFound,*'
     }
 }
 
