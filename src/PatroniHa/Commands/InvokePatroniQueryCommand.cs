@@ -91,10 +91,11 @@ public sealed class InvokePatroniQueryCommand : PatroniSessionCmdlet
 
     protected override void ProcessRecord()
     {
-        PatroniSession session = ResolveSession();
+        // A usage error is reported before anything about the session: it is wrong whatever the session.
         bool policyBound = AfterLsn is not null || ReadPolicyBinding.AnyBound(MyInvocation.BoundParameters);
         if (!ReadOnly && policyBound)
             throw Terminate(Errors.ErrorRecords.ReadPolicyNeedsReadOnly());
+        PatroniSession session = ResolveSession();
         ReadPolicy? policy = null;
         if (policyBound)
         {

@@ -43,6 +43,7 @@ public sealed class StartPatroniSandboxCommand : PatroniCmdlet
     [Credential]
     public PSCredential? ApiCredential { get; set; }
 
+    /// <summary>How long to wait for a healthy cluster (a leader, every replica streaming).</summary>
     [Parameter]
     [ValidateRange(10, 3600)]
     public int TimeoutSec { get; set; } = 120;

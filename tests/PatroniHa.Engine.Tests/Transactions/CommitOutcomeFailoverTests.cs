@@ -76,7 +76,7 @@ public sealed class CommitOutcomeFailoverTests(ITestOutputHelper output)
         {
             await using TransactionAttempt attempt = await plain.BeginTransactionAsync(new TransactionOptions(), number, CancellationToken.None);
             runs++;
-            await attempt.ExecuteAsync(new QueryRequest($"INSERT INTO {Table} VALUES ({id})"), null, CancellationToken.None).ConfigureAwait(false);
+            await attempt.ExecuteAsync(new QueryRequest($"INSERT INTO {Table} VALUES ({id})"), null, CancellationToken.None);
             if (number == 1)
                 await SwitchoverAsync(cluster, cluster[attempt.Server.Name]);
             try

@@ -69,5 +69,10 @@ public class ReadRoutingCmdletTests(SandboxFixture cluster)
 
         ScriptResult badLsn = ps.Run("Invoke-PatroniQuery 'SELECT 1' -ReadOnly -AfterLsn 'yesterday'");
         Assert.StartsWith("ParameterArgumentValidationError", badLsn.FirstError?.FullyQualifiedErrorId);
+
+        // The usage error comes first, also where there is no session to run it on.
+        using var unconnected = new PowerShellSession();
+        ScriptResult noSession = unconnected.Run("Invoke-PatroniQuery 'SELECT 1' -MaxLagSec 5");
+        Assert.Equal("PatroniReadPolicyNeedsReadOnly,PatroniHa.Commands.InvokePatroniQueryCommand", noSession.FirstError?.FullyQualifiedErrorId);
     }
 }

@@ -71,7 +71,7 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
     }
 
     [Fact]
-    public void WhatIf_changes_nothing()
+    public async Task WhatIf_changes_nothing()
     {
         using var ps = cluster.Connect();
         cluster.WaitHealthy(ps);
@@ -95,7 +95,7 @@ public sealed class FailoverCmdletTests(FailoverSandbox cluster, ITestOutputHelp
         Thread.Sleep(1500);
         Assert.Equal(leader, FailoverSandbox.Leader(ps));
         Assert.Equal(0L, ps.Ok("Invoke-PatroniQuery \"SELECT count(*) FROM pg_tables WHERE tablename LIKE 'patroniha_probe%'\" -As Scalar").Single().BaseObject);
-        Assert.DoesNotContain("scheduled_switchover", cluster.ClusterJsonAsync().Result);
+        Assert.DoesNotContain("scheduled_switchover", await cluster.ClusterJsonAsync());
     }
 
     [Fact]

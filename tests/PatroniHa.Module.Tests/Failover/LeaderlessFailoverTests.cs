@@ -51,7 +51,7 @@ public sealed class LeaderlessFailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void An_observed_kill_of_the_primary_in_synchronous_mode_loses_no_acknowledged_write()
+    public async Task An_observed_kill_of_the_primary_in_synchronous_mode_loses_no_acknowledged_write()
     {
         using var cluster = new FailoverSandbox("observe", synchronous: true);
         using var ps = cluster.Connect();
@@ -63,7 +63,7 @@ public sealed class LeaderlessFailoverTests(ITestOutputHelper output)
         Assert.False(drill.IsCompleted, "the drill ended early");
         cluster.KillMember(leader);
         output.WriteLine($"killed {leader}");
-        ScriptResult run = drill.Result;
+        ScriptResult run = await drill;
         foreach (string v in run.Verbose.Where(v => !v.StartsWith("Observing", StringComparison.Ordinal)))
             output.WriteLine("VERBOSE: " + v);
         run.ThrowIfFailed("observe drill");

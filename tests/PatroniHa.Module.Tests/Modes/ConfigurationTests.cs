@@ -44,7 +44,7 @@ public class ConfigurationTests(SandboxFixture cluster)
         Assert.Equal("patroni", ps.Ok("(Get-PatroniHealth).Mode").Single().BaseObject);
         Assert.Equal(3, ps.Ok("Get-PatroniTopology").Count);
         Assert.Equal(true, ps.Ok("Invoke-PatroniQuery 'SELECT pg_is_in_recovery() AS r' -ReadOnly").Single().Properties["r"].Value);
-        Assert.Empty(ps.Transcript.Where(t => t.Contains(cluster.Password, StringComparison.Ordinal)));
+        Assert.DoesNotContain(ps.Transcript, t => t.Contains(cluster.Password, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public class ConfigurationTests(SandboxFixture cluster)
         Assert.StartsWith("PatroniInvalidConfiguration,", unset.FirstError!.FullyQualifiedErrorId);
         Assert.Contains(passwordVariable, unset.FirstError.Exception.Message);
         Assert.Contains("memory.postgresql.patroni.password", unset.FirstError.Exception.Message);
-        Assert.Empty(ps.Transcript.Where(t => t.Contains(cluster.Password, StringComparison.Ordinal)));
+        Assert.DoesNotContain(ps.Transcript, t => t.Contains(cluster.Password, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
         """;
 
     [Fact]
-    public void Live_switch_both_ways_under_a_workload_drops_no_query_and_closes_the_old_pools()
+    public async Task Live_switch_both_ways_under_a_workload_drops_no_query_and_closes_the_old_pools()
     {
         using var folder = new TempFolder();
         string appName = "modes-live-" + Guid.NewGuid().ToString("N")[..6];
@@ -79,7 +79,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
         output.WriteLine($"switch to single-node took {watch.ElapsedMilliseconds} ms");
         Assert.Equal("single-node", health.Properties["Mode"].Value);
         Assert.Equal("healthy", health.Properties["Status"].Value);
-        ScriptResult slowResult = longRead.Result;
+        ScriptResult slowResult = await longRead;
         slowResult.ThrowIfFailed("long read");
         Assert.Equal(true, slowResult.Output.Single().Properties["standby"].Value);
         Assert.Contains((int)slowResult.Output.Single().Properties["port"].Value, replicaPorts);
@@ -106,7 +106,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
         Assert.Equal(true, replicaRead.Properties["standby"].Value);
 
         stop.Set();
-        ScriptResult result = workload.Result;
+        ScriptResult result = await workload;
         result.ThrowIfFailed("workload");
         long writes = Convert.ToInt64(result.Output[0].BaseObject);
         long reads = Convert.ToInt64(result.Output[1].BaseObject);
@@ -118,7 +118,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
         Assert.Equal(writes, summary.Properties["c"].Value);
         Assert.Equal(writes, summary.Properties["d"].Value);
         Assert.Equal((int)(writes - 1), summary.Properties["m"].Value);
-        Assert.Empty(ps.Transcript.Where(t => t.Contains(cluster.Password, StringComparison.Ordinal)));
+        Assert.DoesNotContain(ps.Transcript, t => t.Contains(cluster.Password, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -162,7 +162,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
         // -WhatIf changes nothing.
         ps.Ok("Switch-PatroniMode PatroniHa -WhatIf");
         Assert.Equal("SingleNode", ps.Ok("(Get-PatroniSession -Default).Mode").Single().BaseObject);
-        Assert.Empty(ps.Transcript.Where(t => t.Contains(cluster.Password, StringComparison.Ordinal)));
+        Assert.DoesNotContain(ps.Transcript, t => t.Contains(cluster.Password, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -208,7 +208,7 @@ public class ModeSwitchTests(SandboxFixture cluster, ITestOutputHelper output)
             // And back again: the rollback needs nothing new either (PG* from the same file).
             Assert.Equal("single-node", ps.Ok("(Switch-PatroniMode SingleNode -Confirm:$false).Mode").Single().BaseObject);
             Assert.Equal(leaderPort, ps.Ok("Invoke-PatroniQuery 'SELECT inet_server_port()' -As Scalar").Single().BaseObject);
-            Assert.Empty(ps.Transcript.Where(t => t.Contains(cluster.Password, StringComparison.Ordinal)));
+            Assert.DoesNotContain(ps.Transcript, t => t.Contains(cluster.Password, StringComparison.Ordinal));
         }
     }
 }
