@@ -26,9 +26,6 @@ public static class ClusterConditions
         long maxLagBytes, CancellationToken ct)
     {
         ClusterSnapshot cluster = await api.GetClusterAsync(ct).ConfigureAwait(false);
-        // A name the cluster does not list (a typo) would only wait out the whole timeout.
-        if (leader is not null && cluster.Members.All(m => m.Name != leader))
-            throw AdminErrors.MemberNotFound(leader, cluster);
         if (leader is not null && LeaderProblem(cluster, leader) is { } lp)
             return lp;
         return condition switch
@@ -100,8 +97,20 @@ public static class ClusterConditions
             condition is { } c ? $"the cluster to be {c}" : null,
             leader is null ? null : $"{leader} to lead",
         }.Where(s => s is not null));
-        await Poll.UntilAsync(what, timeout, c => CheckAsync(api, condition, leader, limit, c), progress, ct)
-            .ConfigureAwait(false);
+        bool listed = leader is null;
+        await Poll.UntilAsync(what, timeout, async c =>
+        {
+            if (!listed)
+            {
+                // A name the cluster does not list at the start (a typo) would only wait out the whole timeout;
+                // later a member may drop out of /cluster for a moment (restarting), which is only "not yet".
+                ClusterSnapshot first = await api.GetClusterAsync(c).ConfigureAwait(false);
+                if (first.Members.All(m => m.Name != leader))
+                    throw AdminErrors.MemberNotFound(leader!, first);
+                listed = true;
+            }
+            return await CheckAsync(api, condition, leader, limit, c).ConfigureAwait(false);
+        }, progress, ct).ConfigureAwait(false);
         return await api.GetClusterAsync(ct).ConfigureAwait(false);
     }
 

@@ -14,8 +14,9 @@ internal static class QueryErrors
                 ? $"{target} stopped being the leader while the statement was running there, so the session broke it off; " +
                   "it may or may not have committed (on the old leader only): "
                 : timedOut
-                    ? $"The statement ran longer than its timeout ({Seconds(request)}, -TimeoutSec) on {target}, so it was " +
-                      "cancelled and its connection closed; it may have committed in its last moment: "
+                    ? $"The statement ran longer than its timeout ({Seconds(request)}, -TimeoutSec) on {target} (or the " +
+                      "server stopped answering), so it was cancelled and its connection closed; it may have committed in " +
+                      "its last moment: "
                     : $"The connection to {target} broke after the statement was sent, so it may or may not have committed: ") +
             $"'{request.Summary}' ({Reason(cause)}). It was not run again, to avoid running it twice. Check whether " +
             "its effect is there before re-running it; statements that are safe to repeat can be marked -Idempotent.",
@@ -25,7 +26,8 @@ internal static class QueryErrors
     public static PatroniHaException TimedOut(RouteTarget target, QueryRequest request, Exception cause) =>
         new(PatroniErrorIds.QueryTimeout, FailureKind.OperationTimeout,
             $"The query ran longer than its timeout ({Seconds(request)}, -TimeoutSec) on {target} and was cancelled; it " +
-            "was not run again. Give it more time (-TimeoutSec, 0 for none) or make it faster: " +
+            "was not run again. Give it more time (-TimeoutSec, 0 for none) or make it faster; if the server stopped " +
+            "answering instead, Get-PatroniTopology shows it: " +
             $"'{request.Summary}'.", request.Summary, cause);
 
     private static string Seconds(QueryRequest request) => $"{request.TimeoutSeconds} s";
@@ -33,10 +35,13 @@ internal static class QueryErrors
     /// <summary>The server finished the statement; only its result could not be read.</summary>
     public static PatroniHaException ResultUnreadable(RouteTarget target, QueryRequest request, Exception cause) =>
         new(PatroniErrorIds.ResultUnreadable, FailureKind.InvalidResult,
-            (request.ReadOnly || ReadingText.OnlyReads(request.Sql)
+            (request.ReadOnly
                 ? $"The query ran on {target}, but its result could not be read: "
-                : $"The statement COMMITTED on {target} (the server finished it without an error), but its result could " +
-                  "not be read, so do not run it again: ") +
+                : ReadingText.OnlyReads(request.Sql)
+                    ? $"The query finished on {target} without an error (whatever a function it called wrote has " +
+                      "COMMITTED), but its result could not be read: "
+                    : $"The statement COMMITTED on {target} (the server finished it without an error), but its result " +
+                      "could not be read, so do not run it again: ") +
             $"{Reason(cause)} ('{request.Summary}')",
             request.Summary, cause.InnerException ?? cause);
 
@@ -91,7 +96,7 @@ internal static class QueryErrors
         if (last.Unconfirmed)
         {
             return new PatroniHaException(PatroniErrorIds.LeaderUnconfirmed, FailureKind.ResourceUnavailable,
-                $"The {(write ? "write" : "-Consistency Strong read")} was not sent: no leader could be confirmed within " +
+                $"{(write ? "The write was not sent" : "The -Consistency Strong read got no answer it could vouch for")}: no leader could be confirmed within " +
                 $"{failoverTimeout.TotalSeconds:0} s. Patroni names {last.Target} leader, but {last.Message}. A " +
                 $"{(write ? "write" : "Strong read")} goes only to a leader whose own " +
                 "Patroni confirms it holds the leader lock, so a primary whose Patroni is dead, frozen or cut off " +

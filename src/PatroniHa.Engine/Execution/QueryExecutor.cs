@@ -90,7 +90,7 @@ public sealed class QueryExecutor
             if (ct.IsCancellationRequested)
                 throw QueryErrors.Canceled(request, last);
             // An -Idempotent write run again after an unknown outcome: that earlier run may have committed.
-            if (!request.ReadOnly && attempt.EverSent)
+            if (attempt.MayHaveRun)
                 throw QueryErrors.GaveUpAfterUnknownOutcome(last, request, timeout);
             throw QueryErrors.GaveUp(last, !request.ReadOnly, timeout);
         }
@@ -199,7 +199,9 @@ public sealed class QueryExecutor
         NpgsqlConnection connection = await OpenAsync(a, target, token, callerToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
-            if (!a.Request.ReadOnly)
+            // Writes and Strong reads (those with a ticket): Patroni names the leader a moment before its
+            // promotion finishes, and a Strong read there could miss writes the old leader acknowledged.
+            if (ticket is not null)
                 await a.Backend.Fence.CheckReadWriteAsync(target, connection, token, callerToken).ConfigureAwait(false);
 
             a.Sent = false;
@@ -215,9 +217,16 @@ public sealed class QueryExecutor
                 // A write that reached the server may have committed: read-your-writes cannot trust its old position.
                 if (a.Sent && !a.Request.ReadOnly)
                     _reads.RecordUncapturedWrite();
+                FailureClass failure = FailureClassifier.Classify(ex, a.Sent, callerToken);
                 if (FailureClassifier.SignalsRoleChange(ex) || ticket?.Aborted == true)
                     a.Backend.ReportFailure(target);
-                throw Decide(a, target, FailureClassifier.Classify(ex, a.Sent, callerToken), ex, ticket?.Aborted == true);
+                else if (failure == FailureClass.TimedOut)
+                    a.Backend.ReportTimeout(target); // a slow statement, or a server that stopped answering
+                if (failure == FailureClass.OutcomeUnknown && !a.Request.ReadOnly)
+                    a.MayHaveRun = true;
+                if (a.Request.ReadOnly && ticket?.Aborted == true && a.RowsDelivered)
+                    throw QueryErrors.StrongReadUnconfirmed(target, a.Request, $"{target} stopped being the leader while it ran");
+                throw Decide(a, target, failure, ex, ticket?.Aborted == true);
             }
             if (ticket is not null)
             {
@@ -235,6 +244,7 @@ public sealed class QueryExecutor
                             : new RetryableFailure(target, why) { Unconfirmed = true };
                     }
                     _reads.RecordUncapturedWrite(); // it may have committed: its position is unknown
+                    a.MayHaveRun = true;
                     throw a.Request.Idempotent && !a.RowsDelivered
                         ? new RetryableFailure(target, why) { Unconfirmed = true }
                         : QueryErrors.UnconfirmedAtCommit(target, a.Request, why);
@@ -328,13 +338,13 @@ public sealed class QueryExecutor
         /// <summary>The current attempt's statement went to the server.</summary>
         public bool Sent { get; set; }
 
-        /// <summary>Some attempt's statement went to the server: a write given up on later may still have committed.</summary>
-        public bool EverSent { get; private set; }
+        /// <summary>An earlier attempt of this write may have committed (its outcome was unknown, or it finished outside the lease).</summary>
+        public bool MayHaveRun { get; set; }
 
         /// <summary>A row reached the caller (in any attempt): the statement can no longer move elsewhere.</summary>
         public bool RowsDelivered { get; private set; }
 
-        void IStatementProgress.OnSent() => Sent = EverSent = true;
+        void IStatementProgress.OnSent() => Sent = true;
 
         void IStatementProgress.OnFirstRow() => RowsDelivered = true;
     }

@@ -28,6 +28,10 @@ public sealed class LeaderLease : IAsyncDisposable
     private volatile string? _why;
     private volatile LeaseTiming _timing = LeaseTiming.PatroniDefaults;
     private volatile bool _timingKnown;
+    // A longer timing seen in /config, and when: used only once the leader's Patroni must have applied it.
+    private LeaseTiming? _longer;
+    private long _longerSeenAt;
+    private volatile string? _configError; // why GET /config failed, until it first answers
     private int _checkingSecondPrimaries;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _secondPrimaries = new();
     private Task _loop = Task.CompletedTask;
@@ -134,6 +138,9 @@ public sealed class LeaderLease : IAsyncDisposable
         try
         {
             LeaseTiming timing = LeaseTiming.From(await _source.GetConfigAsync(timeout.Token).ConfigureAwait(false));
+            if (_timingKnown && timing.Length > _timing.Length && !LongerInForce(timing))
+                return;
+            _longer = null;
             bool changed = !_timingKnown || timing != _timing;
             _timing = timing;
             _timingKnown = true;
@@ -150,8 +157,31 @@ public sealed class LeaderLease : IAsyncDisposable
             // Until /config first answers there is no lease: a length guessed from Patroni's defaults could outlast
             // the real cluster's lock (ttl 10 s against the default 30 s). Once known, a failed re-read keeps it.
             if (!_timingKnown)
+            {
+                _configError = ex.Message;
                 _events.Verbose($"Write lease: GET /config failed ({ex.Message}); no lease until it answers.");
+            }
         }
+    }
+
+    /// <summary>
+    /// Whether a longer lease than the current one may be used yet. GET /config shows a change before the leader's
+    /// Patroni applies it (at its next HA cycle, within loop_wait + retry_timeout), and a leader key written under
+    /// the old ttl lives for that ttl: so only after old ttl + loop_wait + retry_timeout since the change was first
+    /// seen can no lock be running on the old, shorter timing. A shorter timing counts at once.
+    /// </summary>
+    private bool LongerInForce(LeaseTiming longer)
+    {
+        if (_longer != longer)
+        {
+            _longer = longer;
+            _longerSeenAt = Stopwatch.GetTimestamp();
+            _events.Verbose($"Write lease: the cluster's timing is now {longer}; the lease stays sized for {_timing} " +
+                            "until the leader's Patroni has provably applied it.");
+            return false;
+        }
+        LeaseTiming old = _timing;
+        return Stopwatch.GetElapsedTime(_longerSeenAt) >= old.Ttl + old.LoopWait + old.RetryTimeout;
     }
 
     private async Task RenewOnceAsync(CancellationToken ct)
@@ -164,7 +194,8 @@ public sealed class LeaderLease : IAsyncDisposable
         if (!_timingKnown)
         {
             // Not the leader's fault: no failover report, only the reason writes wait.
-            _why = $"{leader.Name}: the cluster's timing is not known yet (GET /config has not answered), so no lease can be sized";
+            _why = $"{leader.Name}: the cluster's timing is not known yet (GET /config has not answered" +
+                   (_configError is { } e ? $": {e}" : "") + "), so no lease can be sized";
             return;
         }
         LeaseTiming timing = _timing;

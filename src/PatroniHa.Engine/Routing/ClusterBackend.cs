@@ -46,6 +46,11 @@ public abstract class ClusterBackend : IAsyncDisposable
     {
     }
 
+    /// <summary>A statement ran past its timeout there: maybe only slow, so no failover alarm, only a fresh look.</summary>
+    public virtual void ReportTimeout(RouteTarget target)
+    {
+    }
+
     public virtual void ReportWriteSucceeded(RouteTarget target)
     {
     }

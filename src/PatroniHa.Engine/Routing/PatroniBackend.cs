@@ -79,6 +79,8 @@ public sealed class PatroniBackend : ClusterBackend
         Monitor.ReportFailure(target.Name);
     }
 
+    public override void ReportTimeout(RouteTarget target) => Monitor.RefreshNow();
+
     public override void ReportWriteSucceeded(RouteTarget target)
     {
         _failedUntil.TryRemove(target.Name, out _);

@@ -139,6 +139,9 @@ public sealed class TopologyMonitor : IAsyncDisposable
         _wake.Release();
     }
 
+    /// <summary>Refresh the topology now, without suspecting anyone (a statement timed out: slow, or a dead server).</summary>
+    public void RefreshNow() => _wake.Release();
+
     /// <summary>A write succeeded on the leader: whatever made it suspect is over.</summary>
     public void ReportLeaderHealthy(string member)
     {

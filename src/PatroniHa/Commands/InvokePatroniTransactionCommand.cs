@@ -109,6 +109,11 @@ public sealed class InvokePatroniTransactionCommand : PatroniPipedSessionCmdlet
                 Exception? blockError = null;
                 using (session.EnterTransaction(attempt) ?? throw Terminate(Busy()))
                 {
+                    // The block's commands without -Session mean this transaction's session, not the default one.
+                    SessionRegistry? registry = SessionRegistry.ForCurrentRunspace();
+                    PatroniSession? outer = registry?.InTransaction;
+                    if (registry is not null)
+                        registry.InTransaction = session;
                     try
                     {
                         output = ScriptBlock!.Invoke();
@@ -116,6 +121,11 @@ public sealed class InvokePatroniTransactionCommand : PatroniPipedSessionCmdlet
                     catch (Exception ex) when (ex is not PipelineStoppedException)
                     {
                         blockError = ex;
+                    }
+                    finally
+                    {
+                        if (registry is not null)
+                            registry.InTransaction = outer;
                     }
                 }
                 TransactionEnd end = Run((_, ct) => attempt.EndAsync(blockError is null, ct), session.Engine);

@@ -72,7 +72,7 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
         if (queue.InlineFailure is { } stopped)
         {
             if (queue.DrainRowsOnStop && task.IsFaulted)
-                WarnFailedAfterStop(task.Exception!.InnerException!);
+                ReportFailedAfterStop(task.Exception!.InnerException!);
             _abandoned = task.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
             stopped.Throw();
         }
@@ -95,10 +95,15 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    // The pipeline stopped taking rows and the statement, run on to its end, then failed: the only way left to say so.
-    private void WarnFailedAfterStop(Exception failure) =>
-        WriteWarning("The pipeline stopped taking rows, so the statement was run to its end without them, and then it " +
-                     $"failed: {failure.Message}");
+    // The pipeline stopped taking rows and the statement, run on to its end, then failed: a non-terminating error
+    // with its own ErrorId ($Error, -ErrorVariable, -ErrorAction Stop see it), before the stop goes on upstream.
+    private void ReportFailedAfterStop(Exception failure)
+    {
+        ErrorRecord record = failure is PatroniHaException p ? ErrorRecords.From(p) : ErrorRecords.Unexpected(failure);
+        record.ErrorDetails = new ErrorDetails("The pipeline stopped taking rows, so the statement was run to its end " +
+                                               $"without them, and then it failed: {failure.Message}");
+        WriteError(record);
+    }
 
     // Runs the work on this thread up to its first real wait, with no synchronization context, so a continuation
     // can never need this (then blocked) thread; the queue completes however the work ends.
@@ -166,7 +171,8 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
     {
         if (given?.UnresolvedName is { } missing)
             throw Terminate(ErrorRecords.SessionNotFound(missing));
-        PatroniSession? session = given ?? SessionRegistry.ForCurrentRunspace()?.Default;
+        SessionRegistry? registry = given is null ? SessionRegistry.ForCurrentRunspace() : null;
+        PatroniSession? session = given ?? registry?.InTransaction ?? registry?.Default;
         if (session is null || (mustBeConnected && !session.IsConnected))
             throw Terminate(ErrorRecords.NotConnected());
         return session;

@@ -20,6 +20,12 @@ internal sealed class SessionRegistry
         }
     }
 
+    /// <summary>
+    /// The session of the Invoke-PatroniTransaction block running now on this runspace's pipeline thread (the
+    /// innermost): what a command in the block without -Session means. Only that thread reads or writes it.
+    /// </summary>
+    public PatroniSession? InTransaction { get; set; }
+
     public IReadOnlyList<PatroniSession> All
     {
         get

@@ -86,4 +86,27 @@ public sealed class LeaderLeaseTests
         Assert.False(lease.Holds("a"));
         Assert.True(granted.Elapsed < TimeSpan.FromSeconds(9), "checked well before the old 10 s lease would have ended");
     }
+
+    [Fact]
+    public async Task ALongerTiming_IsUsedOnlyOnceTheOldOneCannotBeInForce()
+    {
+        // ttl 3 → 30: GET /config shows it before the leader's Patroni applies it, and a leader key written under
+        // ttl 3 lives 3 s. Until old ttl + loop_wait + retry_timeout (5 s) after the change was seen, the lease
+        // must stay sized for the old timing (1 s), or a frozen leader would be trusted 27 s too long.
+        var (lease, source, monitor) = await StartAsync(Timing(3, 1, 1));
+        await using var _ = monitor;
+        await using var __ = lease;
+        Assert.Equal(TimeSpan.FromSeconds(1), lease.Timing.Length);
+
+        var changed = System.Diagnostics.Stopwatch.StartNew();
+        source.Config = Timing(30, 1, 1);
+        while (lease.Timing.Length == TimeSpan.FromSeconds(1))
+        {
+            Assert.True(changed.Elapsed < TimeSpan.FromSeconds(30), "the longer timing is taken in the end");
+            lease.RenewNow();
+            await Task.Delay(50);
+        }
+        Assert.True(changed.Elapsed >= TimeSpan.FromSeconds(5), $"taken after {changed.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal(TimeSpan.FromSeconds(28), lease.Timing.Length);
+    }
 }

@@ -18,6 +18,7 @@ public sealed class TransactionControlGuardTests
     [InlineData("PREPARE TRANSACTION 'x'", "PREPARE TRANSACTION")]
     [InlineData("/* hi */ COMMIT", "COMMIT")]
     [InlineData("-- a comment\nCOMMIT", "COMMIT")]
+    [InlineData("SELECT x$y$ FROM t; COMMIT; SELECT $y$", "COMMIT")] // a $ inside an identifier opens no quote
     public void TransactionControl_IsFound(string sql, string expected) =>
         Assert.Equal(expected, TransactionControlGuard.Find(sql));
 

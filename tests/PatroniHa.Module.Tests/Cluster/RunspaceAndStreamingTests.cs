@@ -133,11 +133,14 @@ public class RunspaceAndStreamingTests(SandboxFixture cluster)
         Assert.Equal(20000L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {table}' -As Scalar").Single().BaseObject);
 
         // Run on to its end, a write that then fails (its second statement: the whole text rolls back) still says
-        // so, in a warning: the pipeline takes no error now.
+        // so: a non-terminating error with its own ErrorId, then the downstream stop goes on.
         ScriptResult failed = ps.Run(
             $"Invoke-PatroniQuery \"INSERT INTO {table} SELECT g FROM generate_series(20001, 40000) g RETURNING id, repeat('x', 1000) AS pad; SELECT 1 / 0\" {stop}", variables);
         Assert.Equal("downstream stopped here", failed.Terminating?.Message);
-        Assert.Contains(failed.Warnings, w => w.Contains("22012"));
+        ErrorRecord after = Assert.Single(failed.Errors);
+        Assert.StartsWith("PatroniQueryFailed,", after.FullyQualifiedErrorId);
+        Assert.Contains("22012", after.Exception.Message);
+        Assert.Contains("stopped taking rows", after.ErrorDetails.Message);
         Assert.Equal(20000L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {table}' -As Scalar").Single().BaseObject);
         ps.Ok($"Invoke-PatroniQuery 'DROP TABLE {table}'");
     }

@@ -64,6 +64,26 @@ public class TransactionCmdletTests(SandboxFixture cluster)
     }
 
     [Fact]
+    public void A_block_on_another_session_than_the_default_holds_its_queries_without_Session()
+    {
+        // The block's Invoke-PatroniQuery without -Session belongs to the transaction's session: sent to the default
+        // one instead it would commit on its own, and the rollback below would leave its row behind.
+        using var ps = cluster.Connect();
+        ps.Ok("Connect-PatroniCluster -ApiEndpoint $endpoints -Credential $cred -Name second | Out-Null", cluster.Variables());
+        string t = NewTable();
+        ps.Ok($"Invoke-PatroniQuery 'CREATE TABLE {t} (id int PRIMARY KEY)' -As NonQuery");
+        ScriptResult r = ps.Run($$"""
+            Get-PatroniSession -Name second | Invoke-PatroniTransaction {
+                Invoke-PatroniQuery 'INSERT INTO {{t}} VALUES (1)' -As NonQuery | Out-Null
+                throw 'block failed'
+            }
+            """);
+        Assert.Contains("block failed", r.FirstError!.ToString());
+        Assert.Equal(0L, ps.Ok($"Invoke-PatroniQuery 'SELECT count(*) FROM {t}' -As Scalar").Single().BaseObject);
+        ps.Ok($"Invoke-PatroniQuery 'DROP TABLE {t}' -As NonQuery");
+    }
+
+    [Fact]
     public void Commit_inside_is_refused_and_statement_form_runs_as_one_transaction()
     {
         using var ps = cluster.Connect("-TrackCommitOutcome");

@@ -122,9 +122,11 @@ internal static class TransactionControlGuard
         return sql.Length;
     }
 
-    // $$ or $tag$ (a tag is an identifier); $1 is a parameter, not a quote.
+    // $$ or $tag$ (a tag is an identifier); $1 is a parameter, and a $ inside an identifier (x$y$) no quote.
     private static string? DollarTag(string sql, int i)
     {
+        if (i > 0 && (char.IsLetterOrDigit(sql[i - 1]) || sql[i - 1] is '_' or '$'))
+            return null;
         int j = i + 1;
         while (j < sql.Length && (char.IsLetterOrDigit(sql[j]) || sql[j] == '_'))
             j++;

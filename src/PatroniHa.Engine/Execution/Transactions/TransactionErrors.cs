@@ -51,7 +51,7 @@ internal static class TransactionErrors
     /// <summary>A statement (or COMMIT) ran past -TimeoutSec and the transaction provably did not commit; not run again.</summary>
     public static PatroniHaException TimedOut(RouteTarget target, QueryRequest request, Exception cause, string outcome) =>
         new(PatroniErrorIds.QueryTimeout, FailureKind.OperationTimeout,
-            $"'{request.Summary}' ran longer than its timeout (-TimeoutSec) on {target} and was cancelled, " +
+            $"'{request.Summary}' ran longer than its timeout (-TimeoutSec) on {target} (or the server stopped answering) and was cancelled, " +
             $"{outcome}; the transaction was rolled back and not run again (it would only time out again). Give it more " +
             "time (-TimeoutSec, 0 for none) or make it faster.", request.Summary, cause);
 
