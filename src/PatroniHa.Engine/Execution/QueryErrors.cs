@@ -112,11 +112,15 @@ internal static class QueryErrors
                 "(PATRONI_FAILOVER_TIMEOUT) waits longer.", null, last.InnerException);
         }
         string role = write ? "primary" : "server";
+        string check = last.InnerException is PostgresException { SqlState: "25006" }
+            // Refused as read-only the whole time by a member Patroni kept naming leader: not a connection problem.
+            ? "Patroni names it the leader, but its PostgreSQL refused writes as read-only the whole time: check " +
+              "`SHOW default_transaction_read_only` (a database or role may have it on) and `SELECT pg_is_in_recovery()` there."
+            : "Verify PostgreSQL is running there, that pg_hba.conf allows connections from this host, and the " +
+              "credentials in PATRONI_USER/PATRONI_PASSWORD (-Credential).";
         return new PatroniHaException(PatroniErrorIds.DatabaseOperationFailed, FailureKind.ConnectionError,
             $"Database operation failed: {Reason(last.InnerException ?? last)} (on the {role} {last.Target}, gave up after " +
-            $"{failoverTimeout.TotalSeconds:0} s). Verify PostgreSQL is running there, that pg_hba.conf allows " +
-            "connections from this host, and the credentials in PATRONI_USER/PATRONI_PASSWORD (-Credential).",
-            last.Target?.ToString(), last.InnerException);
+            $"{failoverTimeout.TotalSeconds:0} s). {check}", last.Target?.ToString(), last.InnerException);
     }
 
     /// <summary>An -Idempotent write whose earlier run's outcome is unknown, and whose later runs found no leader in time.</summary>
