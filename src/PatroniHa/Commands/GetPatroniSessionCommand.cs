@@ -4,18 +4,18 @@ using PatroniHa.Sessions;
 namespace PatroniHa.Commands;
 
 /// <summary>Lists this runspace's sessions (or those whose name matches -Name, wildcards allowed).</summary>
-[Cmdlet(VerbsCommon.Get, "PatroniSession")]
+[Cmdlet(VerbsCommon.Get, "PatroniSession", DefaultParameterSetName = "Name")]
 [OutputType(typeof(PatroniSession))]
 public sealed class GetPatroniSessionCommand : PatroniCmdlet
 {
-    [Parameter(Position = 0)]
+    [Parameter(Position = 0, ParameterSetName = "Name")]
     [SupportsWildcards]
     [ArgumentCompleter(typeof(SessionNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    /// <summary>Only the default session.</summary>
-    [Parameter]
+    /// <summary>Only the default session (not with -Name: one or the other).</summary>
+    [Parameter(ParameterSetName = "Default", Mandatory = true)]
     public SwitchParameter Default { get; set; }
 
     protected override void ProcessRecord()

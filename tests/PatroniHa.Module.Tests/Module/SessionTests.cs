@@ -85,6 +85,9 @@ public class SessionTests
         ScriptResult result = ps.Run("Get-PatroniSession -Name nosuch");
         Assert.StartsWith("PatroniSessionNotFound,", result.FirstError!.FullyQualifiedErrorId);
         Assert.Empty(ps.Ok("Get-PatroniSession"));
+        // -Name and -Default are one or the other (-Default used to win silently).
+        Assert.StartsWith("AmbiguousParameterSet,", ps.Run("Get-PatroniSession -Name nosuch -Default").FirstError!.FullyQualifiedErrorId);
+        Assert.Empty(ps.Ok("Get-PatroniSession -Default"));
     }
 
     [Theory]
