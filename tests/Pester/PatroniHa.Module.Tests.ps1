@@ -36,7 +36,7 @@ BeforeDiscovery {
         'PatroniHa.Output.PatroniMemberInfo#Extended', 'PatroniHa.Output.PatroniConfiguration', 'PatroniHa.Output.PatroniConfigurationChange',
         'PatroniHa.Output.PatroniMaintenanceState', 'PatroniHa.Output.PatroniMemberActionResult', 'PatroniHa.Output.PatroniRollingRestartStep',
         'PatroniHa.Output.MigrationReadiness', 'PatroniHa.Output.MigrationReadinessCheck', 'PatroniHa.Output.PatroniReadStatistics',
-        'PatroniHa.Output.PatroniReadMemberStatistics'
+        'PatroniHa.Output.PatroniReadMemberStatistics', 'PatroniHa.Output.PatroniWorkloadResult'
     $rendered = @($views | Where-Object { $_.TypeName -in $sampled })
     $loadedOnly = @($views | Where-Object { $_.TypeName -notin $sampled })
 }
@@ -61,6 +61,7 @@ BeforeAll {
     $migration = Test-PatroniMigration -Session $session
     $null = Invoke-PatroniQuery 'SELECT 1' -ReadOnly -Session $session
     $reads = Get-PatroniReadStatistics -Session $session
+    $workload = Measure-PatroniWorkload -DurationSec 1 -Concurrency 2 -Session $session
     # Administration on this check's own cluster: a harmless setting changed, maintenance mode on and off, a
     # reload, and a rolling restart (the only member, in place).
     $change = Set-PatroniConfiguration -Parameter @{ log_min_duration_statement = 1000 } -Session $session -Confirm:$false
@@ -71,7 +72,7 @@ BeforeAll {
     $script:samples = @{}
     $objects = $sandbox, $session, (Get-PatroniTopology -Session $session), (Get-PatroniTopology -Extended -Session $session),
         $health, $health.HaCluster.Primary, $readiness, $readiness.Checks, $migration, $migration.Checks, $reads, $reads.Members,
-        (Get-PatroniConfiguration -Session $session), $change, $paused, $resumed, $reload, $restart
+        (Get-PatroniConfiguration -Session $session), $change, $paused, $resumed, $reload, $restart, $workload
     foreach ($o in $objects | ForEach-Object { $_ } | Where-Object { $null -ne $_ }) {
         $samples[$o.PSObject.TypeNames[0]] = $o
     }
