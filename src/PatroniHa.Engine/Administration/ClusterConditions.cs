@@ -22,10 +22,14 @@ public static class ClusterConditions
     public const long DefaultMaxLagBytes = 1024 * 1024;
 
     /// <summary>Null when <paramref name="condition"/> holds (and, if given, <paramref name="leader"/> leads); else why not.</summary>
+    /// <param name="leaderMustBeListed">A <paramref name="leader"/> the cluster does not list fails at once
+    /// (PatroniMemberNotFound) instead of being "not yet".</param>
     public static async Task<string?> CheckAsync(DrillApi api, ClusterCondition? condition, string? leader,
-        long maxLagBytes, CancellationToken ct)
+        long maxLagBytes, CancellationToken ct, bool leaderMustBeListed = false)
     {
         ClusterSnapshot cluster = await api.GetClusterAsync(ct).ConfigureAwait(false);
+        if (leaderMustBeListed && leader is not null && cluster.Members.All(m => m.Name != leader))
+            throw AdminErrors.MemberNotFound(leader, cluster);
         if (leader is not null && LeaderProblem(cluster, leader) is { } lp)
             return lp;
         return condition switch
@@ -97,19 +101,14 @@ public static class ClusterConditions
             condition is { } c ? $"the cluster to be {c}" : null,
             leader is null ? null : $"{leader} to lead",
         }.Where(s => s is not null));
-        bool listed = leader is null;
+        // A name the cluster does not list at the first answer (a typo) would only wait out the whole timeout;
+        // later a member may drop out of /cluster for a moment (restarting), which is only "not yet".
+        bool answered = false;
         await Poll.UntilAsync(what, timeout, async c =>
         {
-            if (!listed)
-            {
-                // A name the cluster does not list at the start (a typo) would only wait out the whole timeout;
-                // later a member may drop out of /cluster for a moment (restarting), which is only "not yet".
-                ClusterSnapshot first = await api.GetClusterAsync(c).ConfigureAwait(false);
-                if (first.Members.All(m => m.Name != leader))
-                    throw AdminErrors.MemberNotFound(leader!, first);
-                listed = true;
-            }
-            return await CheckAsync(api, condition, leader, limit, c).ConfigureAwait(false);
+            string? notYet = await CheckAsync(api, condition, leader, limit, c, leaderMustBeListed: !answered).ConfigureAwait(false);
+            answered = true;
+            return notYet;
         }, progress, ct).ConfigureAwait(false);
         return await api.GetClusterAsync(ct).ConfigureAwait(false);
     }

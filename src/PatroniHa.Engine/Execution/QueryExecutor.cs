@@ -225,7 +225,7 @@ public sealed class QueryExecutor
                 if (failure == FailureClass.OutcomeUnknown && !a.Request.ReadOnly)
                     a.MayHaveRun = true;
                 if (a.Request.ReadOnly && ticket?.Aborted == true && a.RowsDelivered)
-                    throw QueryErrors.StrongReadUnconfirmed(target, a.Request, $"{target} stopped being the leader while it ran");
+                    throw QueryErrors.StrongReadUnconfirmed(target, a.Request, StoppedLeading(target));
                 throw Decide(a, target, failure, ex, ticket?.Aborted == true);
             }
             if (ticket is not null)
@@ -236,7 +236,7 @@ public sealed class QueryExecutor
                 bool held = a.Backend.Fence.HeldAtCommit(target);
                 if (!held || ticket.Aborted)
                 {
-                    string why = held ? $"{target} stopped being the leader while it ran" : a.Backend.Fence.Lease!.Why(target.Name);
+                    string why = held ? StoppedLeading(target) : a.Backend.Fence.Lease!.Why(target.Name);
                     if (a.Request.ReadOnly) // a Strong read: its answer may miss what a newer leader acknowledged
                     {
                         throw a.RowsDelivered
@@ -258,6 +258,8 @@ public sealed class QueryExecutor
             return new QueryResult(target, value, a.Count) { CommitPosition = commit };
         }
     }
+
+    private static string StoppedLeading(RouteTarget target) => $"{target} stopped being the leader while it ran";
 
     private static Exception Decide(Attempt a, RouteTarget target, FailureClass failure, Exception ex, bool demoted = false) =>
         Decide(a.Request, a.RowsDelivered, target, failure, ex, demoted);

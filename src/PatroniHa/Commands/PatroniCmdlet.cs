@@ -96,7 +96,8 @@ public abstract class PatroniCmdlet : PSCmdlet, IDisposable
     }
 
     // The pipeline stopped taking rows and the statement, run on to its end, then failed: a non-terminating error
-    // with its own ErrorId ($Error, -ErrorVariable, -ErrorAction Stop see it), before the stop goes on upstream.
+    // with its own ErrorId ($Error and -ErrorVariable see it; -ErrorAction Stop cannot fire, the pipeline is already
+    // stopping), before the stop goes on upstream.
     private void ReportFailedAfterStop(Exception failure)
     {
         ErrorRecord record = failure is PatroniHaException p ? ErrorRecords.From(p) : ErrorRecords.Unexpected(failure);

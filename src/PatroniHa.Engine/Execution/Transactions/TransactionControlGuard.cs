@@ -13,7 +13,8 @@ internal static class TransactionControlGuard
         "COMMIT", "END", "ABORT", "BEGIN", "START",
     };
 
-    private static readonly string[] Keywords = ["COMMIT", "END", "ABORT", "BEGIN", "START", "ROLLBACK", "PREPARE"];
+    // Every first word Find can refuse: those above, and ROLLBACK / PREPARE, which it checks with their next word.
+    private static readonly string[] Keywords = [.. EndsOrStarts, "ROLLBACK", "PREPARE"];
 
     /// <summary>The offending statement's first words, or null when the SQL controls no transaction.</summary>
     public static string? Find(string sql)
